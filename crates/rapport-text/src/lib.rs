@@ -1,0 +1,2 @@
+//! Offline multilingual text analytics (work in progress).
+#![forbid(unsafe_code)]
