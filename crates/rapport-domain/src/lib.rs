@@ -1,1 +1,18 @@
-//! placeholder
+//! Rapport's domain model: identifiers, roles, validated values and the rules that bind them.
+//!
+//! No IO lives here. Values are parsed once at the edge (`parse`/`TryFrom`) and trusted afterwards.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod ids;
+pub mod journey;
+pub mod model;
+pub mod role;
+pub mod stats;
+pub mod values;
+
+pub use error::DomainError;
+pub use ids::*;
+pub use journey::{Channel, StageKind};
+pub use role::Role;
+pub use values::{Email, Locale, Name, Password, Text};
