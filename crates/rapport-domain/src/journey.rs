@@ -4,7 +4,9 @@ use crate::{DomainError, Locale};
 
 /// The kind of a journey stage. New journeys start with the five interfaces every business has
 /// (seed 002); organisations may add stages of kind `Custom`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     /// Marketing and advertising: where expectations are set.
@@ -86,7 +88,9 @@ impl StageKind {
 }
 
 /// Where a touchpoint happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Advertising,
@@ -157,6 +161,9 @@ mod tests {
             }
         }
         assert!(Channel::parse("channel", "pigeon").is_err());
-        assert_eq!(Channel::parse("channel", "in_person").unwrap(), Channel::InPerson);
+        assert_eq!(
+            Channel::parse("channel", "in_person").unwrap(),
+            Channel::InPerson
+        );
     }
 }

@@ -230,7 +230,10 @@ impl Phone {
         let allowed = s
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
-        if !allowed || !(6..=15).contains(&digits) || s.get(1..).is_some_and(|rest| rest.contains('+')) {
+        if !allowed
+            || !(6..=15).contains(&digits)
+            || s.get(1..).is_some_and(|rest| rest.contains('+'))
+        {
             return Err(crate::DomainError::new(
                 field,
                 "must be a phone number of 6–15 digits, e.g. +972 3 555 1234",

@@ -7,18 +7,26 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-fn check_text(field: &str, raw: &str, max_chars: usize, allow_newlines: bool) -> Result<String, DomainError> {
+fn check_text(
+    field: &str,
+    raw: &str,
+    max_chars: usize,
+    allow_newlines: bool,
+) -> Result<String, DomainError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(DomainError::new(field, "must not be empty"));
     }
     if s.chars().count() > max_chars {
-        return Err(DomainError::new(field, format!("must be at most {max_chars} characters")));
+        return Err(DomainError::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
-    if let Some(c) = s
-        .chars()
-        .find(|&c| (c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t'))) || is_bidi_control(c))
-    {
+    if let Some(c) = s.chars().find(|&c| {
+        (c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
+            || is_bidi_control(c)
+    }) {
         return Err(DomainError::new(
             field,
             format!("must not contain control character U+{:04X}", c as u32),
@@ -86,7 +94,10 @@ impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim().to_lowercase();
         let invalid = || DomainError::new(field, "must be an e-mail address like name@example.com");
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || is_bidi_control(c)) {
+        if s.len() > 254
+            || s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || is_bidi_control(c))
+        {
             return Err(invalid());
         }
         let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
@@ -117,7 +128,10 @@ impl Password {
     pub fn parse(field: &str, raw: &str) -> Result<Self, DomainError> {
         let n = raw.chars().count();
         if n < Self::MIN {
-            return Err(DomainError::new(field, format!("must be at least {} characters", Self::MIN)));
+            return Err(DomainError::new(
+                field,
+                format!("must be at least {} characters", Self::MIN),
+            ));
         }
         if n > 1024 {
             return Err(DomainError::new(field, "must be at most 1024 characters"));
@@ -137,7 +151,9 @@ impl std::fmt::Debug for Password {
 }
 
 /// The languages Rapport speaks. Hebrew is written right-to-left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     En,
@@ -196,7 +212,11 @@ impl Locale {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("").trim();
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             if let Ok(l) = Locale::parse("locale", tag) {
                 if best.is_none_or(|(bq, _)| q > bq) {
@@ -222,7 +242,10 @@ mod tests {
     #[test]
     fn names_reject_bidi_overrides_and_blanks() {
         assert!(Name::parse("name", "  דנה כהן ").is_ok());
-        assert_eq!(Name::parse("name", "   ").unwrap_err().reason, "must not be empty");
+        assert_eq!(
+            Name::parse("name", "   ").unwrap_err().reason,
+            "must not be empty"
+        );
         assert!(Name::parse("name", "abc\u{202E}cba").is_err());
         assert!(Name::parse("name", "two\nlines").is_err());
         assert!(Text::parse("promise", "two\nlines").is_ok());
@@ -230,8 +253,22 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(Email::parse("email", " Dana@Example.COM ").unwrap().as_str(), "dana@example.com");
-        for bad in ["", "a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"] {
+        assert_eq!(
+            Email::parse("email", " Dana@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "dana@example.com"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.com",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@b..com",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }
@@ -241,7 +278,10 @@ mod tests {
         assert_eq!(Locale::parse("l", "he-IL").unwrap(), Locale::He);
         assert_eq!(Locale::parse("l", "iw").unwrap(), Locale::He);
         assert!(Locale::parse("l", "fr").is_err());
-        assert_eq!(Locale::from_accept_language("fr;q=1, el;q=0.8, en;q=0.5"), Some(Locale::El));
+        assert_eq!(
+            Locale::from_accept_language("fr;q=1, el;q=0.8, en;q=0.5"),
+            Some(Locale::El)
+        );
         assert_eq!(Locale::from_accept_language("fr"), None);
         assert!(Locale::He.is_rtl());
     }

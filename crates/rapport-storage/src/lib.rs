@@ -1,1 +1,332 @@
-//! placeholder
+//! Storage: one [`Storage`] trait, two implementations.
+//!
+//! SQLite (WAL) is the embedded default; PostgreSQL serves deployments with several stateless
+//! Rapport instances on one database. Both run the same SQL text (written once, in
+//! [`sql_impl`]), with their own migrations, so behaviour cannot drift between backends.
+//! Every write that changes organisation data appends to the audit log in the same transaction.
+#![forbid(unsafe_code)]
+
+mod error;
+mod postgres;
+mod rows;
+mod sql_impl;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rapport_domain::model::*;
+use rapport_domain::*;
+
+pub use error::{StorageError, StorageResult};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Who is making a change, for the audit log. `user_id` is `None` for the CLI and the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub org_id: OrgId,
+    pub user_id: Option<UserId>,
+}
+
+impl Actor {
+    pub fn user(org_id: OrgId, user_id: UserId) -> Self {
+        Self {
+            org_id,
+            user_id: Some(user_id),
+        }
+    }
+
+    pub fn system(org_id: OrgId) -> Self {
+        Self {
+            org_id,
+            user_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Connection-pool figures for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+}
+
+/// A logged-in session, found by the hash of its cookie.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A page of customers and the total that matched.
+#[derive(Debug, Clone)]
+pub struct CustomerPage {
+    pub items: Vec<Customer>,
+    pub total: i64,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    fn pool_stats(&self) -> PoolStats;
+    /// Applies pending migrations; safe to call on every start and from several instances.
+    async fn migrate(&self) -> StorageResult<()>;
+    /// Cheap round-trip, for `/readyz`.
+    async fn ping(&self) -> StorageResult<()>;
+    async fn close(&self);
+
+    // organisations
+    async fn create_organisation(&self, new: &NewOrganisation) -> StorageResult<Organisation>;
+    async fn get_organisation(&self, org: OrgId) -> StorageResult<Organisation>;
+    async fn organisation_by_slug(&self, slug: &str) -> StorageResult<Organisation>;
+    async fn update_organisation(
+        &self,
+        actor: Actor,
+        name: &Name,
+        default_locale: Locale,
+    ) -> StorageResult<Organisation>;
+
+    // users
+    async fn create_user(&self, actor: Actor, new: &NewUser) -> StorageResult<User>;
+    async fn get_user(&self, org: OrgId, id: UserId) -> StorageResult<User>;
+    async fn list_users(&self, org: OrgId, team: Option<TeamId>) -> StorageResult<Vec<User>>;
+    async fn update_user(&self, actor: Actor, id: UserId, upd: &UserUpdate) -> StorageResult<User>;
+    /// Sets the user's own UI language; not audited (a preference, not organisation data).
+    async fn set_user_locale(&self, org: OrgId, id: UserId, locale: Locale) -> StorageResult<()>;
+    async fn set_password_hash(&self, actor: Actor, id: UserId, hash: &str) -> StorageResult<()>;
+    /// Deactivates a user and ends their sessions and tokens. Users are never deleted, so the
+    /// audit log keeps meaning.
+    async fn deactivate_user(&self, actor: Actor, id: UserId) -> StorageResult<User>;
+    /// The user with this e-mail (any organisation) and their password hash, for login.
+    async fn user_credentials(
+        &self,
+        email: &Email,
+    ) -> StorageResult<Option<(User, Option<String>)>>;
+
+    // teams
+    async fn create_team(&self, actor: Actor, new: &NewTeam) -> StorageResult<Team>;
+    async fn get_team(&self, org: OrgId, id: TeamId) -> StorageResult<Team>;
+    async fn list_teams(&self, org: OrgId) -> StorageResult<Vec<Team>>;
+    async fn update_team(&self, actor: Actor, id: TeamId, upd: &NewTeam) -> StorageResult<Team>;
+    async fn delete_team(&self, actor: Actor, id: TeamId) -> StorageResult<()>;
+
+    // customers
+    async fn create_customer(&self, actor: Actor, new: &NewCustomer) -> StorageResult<Customer>;
+    /// Inserts or updates by external id, in one transaction; returns how many were new.
+    async fn upsert_customers(&self, actor: Actor, batch: &[NewCustomer]) -> StorageResult<u64>;
+    async fn get_customer(&self, org: OrgId, id: CustomerId) -> StorageResult<Customer>;
+    async fn list_customers(
+        &self,
+        org: OrgId,
+        filter: &CustomerFilter,
+    ) -> StorageResult<CustomerPage>;
+    async fn update_customer(
+        &self,
+        actor: Actor,
+        id: CustomerId,
+        upd: &NewCustomer,
+    ) -> StorageResult<Customer>;
+    async fn delete_customer(&self, actor: Actor, id: CustomerId) -> StorageResult<()>;
+
+    // journeys
+    /// Creates a journey with the five default stages in the journey's language.
+    async fn create_journey(&self, actor: Actor, new: &NewJourney) -> StorageResult<JourneyMap>;
+    async fn list_journeys(&self, org: OrgId) -> StorageResult<Vec<Journey>>;
+    async fn get_journey(&self, org: OrgId, id: JourneyId) -> StorageResult<JourneyMap>;
+    async fn update_journey(
+        &self,
+        actor: Actor,
+        id: JourneyId,
+        upd: &NewJourney,
+    ) -> StorageResult<Journey>;
+    async fn delete_journey(&self, actor: Actor, id: JourneyId) -> StorageResult<()>;
+    async fn create_stage(
+        &self,
+        actor: Actor,
+        journey: JourneyId,
+        new: &NewStage,
+    ) -> StorageResult<Stage>;
+    async fn update_stage(&self, actor: Actor, id: StageId, upd: &NewStage)
+        -> StorageResult<Stage>;
+    async fn delete_stage(&self, actor: Actor, id: StageId) -> StorageResult<()>;
+    async fn create_touchpoint(
+        &self,
+        actor: Actor,
+        new: &NewTouchpoint,
+    ) -> StorageResult<Touchpoint>;
+    async fn get_touchpoint(&self, org: OrgId, id: TouchpointId) -> StorageResult<Touchpoint>;
+    async fn update_touchpoint(
+        &self,
+        actor: Actor,
+        id: TouchpointId,
+        upd: &NewTouchpoint,
+    ) -> StorageResult<Touchpoint>;
+    async fn delete_touchpoint(&self, actor: Actor, id: TouchpointId) -> StorageResult<()>;
+
+    // audit
+    async fn list_audit(&self, org: OrgId, limit: i64) -> StorageResult<Vec<AuditEntry>>;
+
+    // sessions
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    /// The active user behind a session, if the session exists and has not expired.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<SessionInfo>>;
+    async fn delete_session(&self, token_hash: &str) -> StorageResult<()>;
+
+    // API tokens
+    async fn create_api_token(
+        &self,
+        actor: Actor,
+        user: UserId,
+        name: &Name,
+        prefix: &str,
+        token_hash: &str,
+    ) -> StorageResult<ApiToken>;
+    /// The active user behind an unrevoked token; records its use.
+    async fn find_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<User>>;
+    async fn list_api_tokens(&self, org: OrgId, user: UserId) -> StorageResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, actor: Actor, user: UserId, id: TokenId) -> StorageResult<()>;
+
+    // login throttling
+    async fn record_login_attempt(
+        &self,
+        email: &str,
+        ip: &str,
+        success: bool,
+        at: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    /// Failed attempts since `since`, counted by e-mail and by client address.
+    async fn recent_login_failures(
+        &self,
+        email: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StorageResult<(i64, i64)>;
+}
+
+/// Opens the backend a URL names: `sqlite://PATH` (created if missing) or `postgres://…`.
+pub async fn connect(url: &str) -> StorageResult<Arc<dyn Storage>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StorageError::Config(
+            "database URL must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+pub mod testing {
+    //! Fresh databases for tests: a temporary SQLite file always, and a new PostgreSQL
+    //! database when `RAPPORT_TEST_DATABASE_URL` names a server.
+
+    /// The environment variable naming a PostgreSQL server for tests.
+    pub const PG_ENV: &str = "RAPPORT_TEST_DATABASE_URL";
+
+    /// A database that exists for one test. SQLite files are removed on drop; PostgreSQL
+    /// databases are left for the server's own clean-up (dropping needs every pool closed).
+    pub struct TestDb {
+        pub url: String,
+        dir: Option<std::path::PathBuf>,
+    }
+
+    impl Drop for TestDb {
+        fn drop(&mut self) {
+            if let Some(dir) = &self.dir {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(format!("rapport-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TestDb {
+            url: format!("sqlite://{}", dir.join("rapport.db").display()),
+            dir: Some(dir),
+        }
+    }
+
+    /// `None` (and a note on stderr) when no PostgreSQL server is configured.
+    pub async fn postgres() -> Option<TestDb> {
+        use sqlx::Connection;
+        let Ok(base) = std::env::var(PG_ENV) else {
+            eprintln!("skipping the PostgreSQL variant: {PG_ENV} is not set");
+            return None;
+        };
+        let name = format!("rapport_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_ENV}={base}: cannot connect: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let _ = conn.close().await;
+        let url = with_database(&base, &name);
+        Some(TestDb { url, dir: None })
+    }
+
+    /// Replaces the database name in a `postgres://user@host:port/db?opts` URL.
+    fn with_database(base: &str, name: &str) -> String {
+        let (base, query) = base.split_once('?').map_or((base, ""), |(b, q)| (b, q));
+        let after_scheme = base.find("://").map_or(0, |i| i + 3);
+        let root = match base[after_scheme..].find('/') {
+            Some(i) => &base[..after_scheme + i],
+            None => base,
+        };
+        if query.is_empty() {
+            format!("{root}/{name}")
+        } else {
+            format!("{root}/{name}?{query}")
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn database_name_is_replaced() {
+            assert_eq!(
+                super::with_database("postgres://u@h:5432/test", "x"),
+                "postgres://u@h:5432/x"
+            );
+            assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+            assert_eq!(
+                super::with_database("postgres://h/db?sslmode=disable", "x"),
+                "postgres://h/x?sslmode=disable"
+            );
+        }
+    }
+}

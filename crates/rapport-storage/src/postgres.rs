@@ -1,0 +1,25 @@
+//! PostgreSQL backend: for several stateless Rapport instances sharing one database.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+    pub async fn connect(url: &str) -> crate::StorageResult<Self> {
+        // A short acquire timeout makes requests fail fast (503) while the database is down.
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+crate::sql_impl::storage_impl!(PgStore, sqlx::Postgres, Backend::Postgres);

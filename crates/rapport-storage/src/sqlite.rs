@@ -1,0 +1,34 @@
+//! SQLite backend: the embedded default. WAL lets readers proceed while one writer commits.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    pub async fn connect(url: &str) -> crate::StorageResult<Self> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| crate::StorageError::Config(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+crate::sql_impl::storage_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
