@@ -1,6 +1,19 @@
 //! `rapport analyze` and `rapport themes`: JSON Lines front end of the text engine.
+//!
+//! `analyze` streams: it reads a bounded chunk of lines, analyses the chunk in parallel and
+//! writes the results in input order before reading more, so memory stays flat whatever the
+//! input size. A malformed line yields `{"line": N, "error": {"code", "message"}}` in its place.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use rapport_text::{Analysis, Engine, ThemeDoc};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
 
 /// Analyse texts from JSON Lines.
 #[derive(Debug, clap::Args)]
@@ -24,10 +37,286 @@ pub struct ThemesArgs {
     pub input: PathBuf,
 }
 
-pub fn run_analyze(_args: AnalyzeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the text engine is being built (issue 3)")
+/// Lines analysed per parallel chunk: large enough to keep every core busy, small enough
+/// that memory does not grow with the input.
+const CHUNK_LINES: usize = 2048;
+
+#[derive(Debug, Serialize)]
+struct LineError {
+    code: &'static str,
+    message: String,
 }
 
-pub fn run_themes(_args: ThemesArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the text engine is being built (issue 3)")
+#[derive(Debug, Serialize)]
+struct ErrorLine {
+    line: usize,
+    error: LineError,
+}
+
+#[derive(Serialize)]
+struct OutputLine<'a> {
+    id: &'a Value,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+}
+
+/// One parsed input record.
+struct Record {
+    id: Value,
+    text: String,
+    language: Option<String>,
+    period: Option<String>,
+}
+
+fn parse_line(raw: &[u8]) -> Result<Record, LineError> {
+    let text = std::str::from_utf8(raw).map_err(|e| LineError {
+        code: "invalid_utf8",
+        message: e.to_string(),
+    })?;
+    let text = text.trim_end_matches(['\n', '\r']);
+    if text.trim().is_empty() {
+        return Err(LineError {
+            code: "empty_line",
+            message: "expected a JSON object, found an empty line".into(),
+        });
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| LineError {
+        code: "invalid_json",
+        message: e.to_string(),
+    })?;
+    let Value::Object(mut obj) = value else {
+        return Err(LineError {
+            code: "not_an_object",
+            message: "expected a JSON object".into(),
+        });
+    };
+    let text = match obj.remove("text") {
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            return Err(LineError {
+                code: "invalid_field",
+                message: "field `text` must be a string".into(),
+            })
+        }
+        None => {
+            return Err(LineError {
+                code: "missing_field",
+                message: "field `text` is required".into(),
+            })
+        }
+    };
+    let language = match obj.remove("language") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
+        Some(Value::String(_)) => None,
+        Some(_) => {
+            return Err(LineError {
+                code: "invalid_field",
+                message: "field `language` must be a string".into(),
+            })
+        }
+    };
+    let period = match obj
+        .get("period")
+        .or_else(|| obj.get("date"))
+        .or_else(|| obj.get("created_at"))
+    {
+        Some(Value::String(s)) if obj.contains_key("period") => Some(s.clone()),
+        // A date or timestamp groups by month (YYYY-MM).
+        Some(Value::String(s)) => Some(s.chars().take(7).collect()),
+        _ => None,
+    };
+    Ok(Record {
+        id: obj.remove("id").unwrap_or(Value::Null),
+        text,
+        language,
+        period,
+    })
+}
+
+fn open_input(path: &Path) -> anyhow::Result<(Box<dyn BufRead>, Option<u64>)> {
+    if path.as_os_str() == "-" {
+        Ok((Box::new(BufReader::new(io::stdin())), None))
+    } else {
+        let f = File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        Ok((Box::new(BufReader::with_capacity(1 << 16, f)), len))
+    }
+}
+
+fn open_output(path: &Path) -> anyhow::Result<Box<dyn Write>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(BufWriter::with_capacity(
+            1 << 16,
+            io::stdout().lock(),
+        )))
+    } else {
+        let f =
+            File::create(path).with_context(|| format!("creating output {}", path.display()))?;
+        Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+    }
+}
+
+fn progress_bar(len: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = match len {
+        Some(n) => indicatif::ProgressBar::new(n).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    Some(pb)
+}
+
+fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        b = b.num_threads(n);
+    }
+    b.build().context("starting worker threads")
+}
+
+/// Read up to `CHUNK_LINES` raw lines; returns false at end of input.
+fn read_chunk(
+    input: &mut dyn BufRead,
+    chunk: &mut Vec<Vec<u8>>,
+    bytes: &mut u64,
+) -> io::Result<bool> {
+    chunk.clear();
+    while chunk.len() < CHUNK_LINES {
+        let mut buf = Vec::new();
+        let n = input.read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(!chunk.is_empty());
+        }
+        *bytes += n as u64;
+        chunk.push(buf);
+    }
+    Ok(true)
+}
+
+pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
+    let pool = thread_pool(args.threads)?;
+    let (mut input, len) = open_input(&args.input)?;
+    let mut output = open_output(&args.output)?;
+    let engine = Engine::global();
+    let pb = progress_bar(len);
+    let started = Instant::now();
+    let (mut lines, mut errors, mut bytes) = (0usize, 0usize, 0u64);
+    let mut languages: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
+    while read_chunk(&mut *input, &mut chunk, &mut bytes).context("reading input")? {
+        let first_line = lines + 1;
+        let results: Vec<(String, Option<String>)> = pool.install(|| {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| match parse_line(raw) {
+                    Ok(rec) => {
+                        let a = engine.analyze(&rec.text, rec.language.as_deref());
+                        let lang = a.language.clone();
+                        let json = serde_json::to_string(&OutputLine {
+                            id: &rec.id,
+                            analysis: &a,
+                        });
+                        (json.expect("analysis serialises"), Some(lang))
+                    }
+                    Err(error) => {
+                        let e = ErrorLine {
+                            line: first_line + i,
+                            error,
+                        };
+                        (serde_json::to_string(&e).expect("error serialises"), None)
+                    }
+                })
+                .collect()
+        });
+        for (json, lang) in results {
+            output
+                .write_all(json.as_bytes())
+                .context("writing output")?;
+            output.write_all(b"\n").context("writing output")?;
+            match lang {
+                Some(l) => *languages.entry(l).or_default() += 1,
+                None => errors += 1,
+            }
+        }
+        lines += chunk.len();
+        if let Some(pb) = &pb {
+            if len.is_some() {
+                pb.set_position(bytes);
+            } else {
+                pb.set_message(format!("{lines} lines"));
+                pb.tick();
+            }
+        }
+    }
+    output.flush().context("writing output")?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let langs: Vec<String> = languages.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprintln!(
+        "rapport analyze: {lines} lines, {} analysed, {errors} errors, {:.2}s ({:.0} texts/s, {} threads); languages: {}",
+        lines - errors,
+        secs,
+        lines as f64 / secs.max(1e-9),
+        pool.current_num_threads(),
+        if langs.is_empty() { "-".to_string() } else { langs.join(" ") }
+    );
+    Ok(())
+}
+
+pub fn run_themes(args: ThemesArgs) -> anyhow::Result<()> {
+    let (mut input, _) = open_input(&args.input)?;
+    let mut raw = Vec::new();
+    input.read_to_end(&mut raw).context("reading input")?;
+    let mut records = Vec::new();
+    let mut errors = 0usize;
+    for (n, line) in raw.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(line) {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                errors += 1;
+                eprintln!("line {}: {} ({})", n + 1, e.message, e.code);
+            }
+        }
+    }
+    let engine = Engine::global();
+    let analyses: Vec<Analysis> = records
+        .par_iter()
+        .map(|r| engine.analyze(&r.text, r.language.as_deref()))
+        .collect();
+    let docs: Vec<ThemeDoc<'_>> = records
+        .iter()
+        .zip(&analyses)
+        .map(|(r, a)| ThemeDoc {
+            id: match &r.id {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+            analysis: a,
+            period: r.period.clone(),
+        })
+        .collect();
+    let themes = rapport_text::themes_from(&docs);
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &themes).context("writing themes")?;
+    writeln!(out).context("writing themes")?;
+    eprintln!(
+        "rapport themes: {} texts, {errors} malformed lines skipped, {} themes",
+        records.len(),
+        themes.themes.len()
+    );
+    Ok(())
 }

@@ -1,2 +1,401 @@
-//! Offline multilingual text analytics (work in progress).
+//! Offline multilingual (English, Hebrew, Greek) text analytics for customer experience.
+//!
+//! One call, [`Engine::analyze`], gives the language, sentiment, service emotions, CX signals
+//! (effort, churn intent, escalation risk, policy deflection), taxonomy topics, keywords and
+//! personal data (with a redacted copy) of a text. [`themes`] aggregates many texts.
+//!
+//! The crate is pure: no files, network or database. Lexicons, cue lists, the topic taxonomy
+//! and the learned models are committed under `data/` (see `docs/analytics.md` for sources
+//! and licences), compiled in, and parsed once per process.
+//!
+//! Offsets: PII spans in [`Analysis`] (and the JSON) are **char offsets** (Unicode scalar
+//! values, end exclusive); [`PiiSpan`] also carries byte offsets for slicing in Rust.
 #![forbid(unsafe_code)]
+
+pub mod cues;
+pub mod error;
+pub mod keywords;
+pub mod langid;
+pub mod lexicon;
+pub mod model;
+pub mod normalize;
+pub mod pii;
+pub mod sentiment;
+mod themes;
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+pub use cues::{CueMatch, CueSet, Prepared};
+pub use error::TextError;
+pub use pii::{PiiKind, PiiSpan};
+pub use themes::{themes, themes_from, Theme, ThemeDoc, ThemeKind, Themes, TrendPoint};
+
+use lexicon::Lexicon;
+use model::LinearModel;
+use sentiment::Lexicons;
+
+/// Languages with full analysis.
+pub const SUPPORTED_LANGUAGES: [&str; 3] = ["en", "he", "el"];
+
+/// The service emotions we score, in output tie-break order.
+pub const EMOTIONS: [&str; 7] = [
+    "anger",
+    "frustration",
+    "disappointment",
+    "worry",
+    "confusion",
+    "gratitude",
+    "delight",
+];
+
+/// The CX signals, in [`Signals`] field order.
+pub const SIGNALS: [&str; 4] = [
+    "effort",
+    "churn_intent",
+    "escalation_risk",
+    "policy_deflection",
+];
+
+/// Sentiment polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+/// Sentiment of a text: a label, a score in [-1, 1] (P(positive) − P(negative)) and the
+/// probability of the label as confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    pub label: Polarity,
+    pub score: f32,
+    pub confidence: f32,
+}
+
+/// A named score in [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    pub name: String,
+    pub score: f32,
+}
+
+/// Customer-experience signals, each in [0, 1].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Signals {
+    /// The customer had to work to be served (repeat calls, chasing, long holds).
+    pub effort: f32,
+    /// The customer says they will leave or cancel.
+    pub churn_intent: f32,
+    /// Public or legal escalation: social media, press, regulator, lawyer.
+    pub escalation_risk: f32,
+    /// Hiding behind "company policy" (usually in agent talk).
+    pub policy_deflection: f32,
+}
+
+/// Everything the engine says about one text. Matches the `rapport analyze` JSON (minus `id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// ISO 639-1 code, or `und` when we cannot tell (or do not support) the language.
+    pub language: String,
+    pub language_confidence: f32,
+    /// `None` (JSON `null`) when the language is not one we analyse.
+    pub sentiment: Option<Sentiment>,
+    /// All seven service emotions, highest first.
+    pub emotions: Vec<Scored>,
+    pub signals: Signals,
+    /// Taxonomy topics that the text touches (score ≥ 0.3), highest first.
+    pub topics: Vec<Scored>,
+    pub keywords: Vec<String>,
+    pub pii: Vec<PiiSpan>,
+    pub redacted_text: String,
+}
+
+/// The analysis engine: lexicons, cue lists, taxonomy and models, loaded once.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    lexicons: Lexicons,
+    cues: CueSet,
+    taxonomy: CueSet,
+    en: Option<LinearModel>,
+    he: Option<LinearModel>,
+    dense: Option<LinearModel>,
+}
+
+fn load_model(bytes: &[u8]) -> Option<LinearModel> {
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(LinearModel::from_bytes(bytes).expect("committed model file is valid"))
+}
+
+/// The built-in topic taxonomy source (editable TSV; see [`cues`] for the format).
+pub const BUILTIN_TAXONOMY: &str = include_str!("../data/taxonomy.tsv");
+/// The built-in emotion and signal cues.
+pub const BUILTIN_CUES: &str = include_str!("../data/cues.tsv");
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn saturate(sum: f32) -> f32 {
+    round3(1.0 - (-1.6 * sum.max(0.0)).exp())
+}
+
+impl Engine {
+    /// Build an engine from the compiled-in resources (a few milliseconds; prefer
+    /// [`Engine::global`]).
+    pub fn new() -> Self {
+        let mut en = Lexicon::default();
+        en.load(include_str!("../data/third_party/vader_lexicon.tsv"))
+            .expect("vader lexicon");
+        en.load(include_str!("../data/lex_en.tsv")).expect("lex_en");
+        let mut he = Lexicon::default();
+        he.load(include_str!("../data/lex_he.tsv")).expect("lex_he");
+        let mut el = Lexicon::default();
+        el.load(include_str!("../data/lex_el_mklab.tsv"))
+            .expect("lex_el_mklab");
+        el.load(include_str!("../data/lex_el.tsv")).expect("lex_el");
+        let mut cues = CueSet::parse(BUILTIN_CUES).expect("cues.tsv");
+        cues.extend(
+            &CueSet::parse(include_str!("../data/cues_el_mklab.tsv")).expect("cues_el_mklab"),
+        );
+        Engine {
+            lexicons: Lexicons { en, he, el },
+            cues,
+            taxonomy: CueSet::parse(BUILTIN_TAXONOMY).expect("taxonomy.tsv"),
+            en: load_model(include_bytes!("../data/model_en.bin")),
+            he: load_model(include_bytes!("../data/model_he.bin")),
+            dense: load_model(include_bytes!("../data/model_dense.bin")),
+        }
+    }
+
+    /// The shared engine, built on first use.
+    pub fn global() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(Engine::new)
+    }
+
+    /// Replace the topic taxonomy (e.g. a customer's edited copy of [`BUILTIN_TAXONOMY`]).
+    pub fn with_taxonomy(mut self, taxonomy: CueSet) -> Self {
+        self.taxonomy = taxonomy;
+        self
+    }
+
+    pub fn taxonomy(&self) -> &CueSet {
+        &self.taxonomy
+    }
+
+    /// The emotion and signal cues.
+    pub fn cues(&self) -> &CueSet {
+        &self.cues
+    }
+
+    pub fn lexicons(&self) -> &Lexicons {
+        &self.lexicons
+    }
+
+    /// Detect the language of a text (en, he, el, or und).
+    pub fn detect_language(&self, text: &str) -> langid::Detected {
+        langid::detect(&Prepared::new(text), &self.lexicons.en)
+    }
+
+    /// Rule score and model features of a text: what the training command learns from.
+    pub fn features(&self, text: &str) -> (sentiment::RuleScore, model::Features) {
+        let doc = Prepared::new(text);
+        let mut rules = sentiment::score(&doc, &self.lexicons);
+        let (emo, sig) = self.cue_sums(&doc);
+        sentiment::add_cx_evidence(&mut rules, &emo, &sig);
+        let f = model::features(&doc, &rules);
+        (rules, f)
+    }
+
+    /// Summed cue weights per emotion (in [`EMOTIONS`] order) and per signal.
+    fn cue_sums(&self, doc: &Prepared) -> ([f32; 7], [f32; 4]) {
+        let mut emo = [0f32; 7];
+        let mut sig = [0f32; 4];
+        for m in self.cues.find(doc, None) {
+            if m.negated {
+                continue;
+            }
+            let label = m.cue.label.as_str();
+            if let Some(i) = EMOTIONS.iter().position(|e| *e == label) {
+                emo[i] += m.cue.weight;
+            } else if let Some(i) = SIGNALS.iter().position(|e| *e == label) {
+                sig[i] += m.cue.weight;
+            }
+        }
+        (emo, sig)
+    }
+
+    /// Sentiment of a prepared text in a supported language.
+    fn sentiment(&self, doc: &Prepared, lang: &str, emo: &[f32; 7], sig: &[f32; 4]) -> Sentiment {
+        let mut rules = sentiment::score(doc, &self.lexicons);
+        sentiment::add_cx_evidence(&mut rules, emo, sig);
+        let model = match lang {
+            "en" => self.en.as_ref(),
+            "he" => self.he.as_ref(),
+            _ => None,
+        }
+        .or(self.dense.as_ref());
+        let probs = match model {
+            Some(m) => m.predict(&model::features(doc, &rules)),
+            None => {
+                // No trained model: map the rule compound to pseudo-probabilities.
+                let c = rules.compound;
+                let pos = ((c - 0.05) / 0.6).clamp(0.0, 1.0);
+                let neg = ((-c - 0.05) / 0.6).clamp(0.0, 1.0);
+                let neu = 1.0 - pos.max(neg);
+                let s = pos + neg + neu;
+                [neg / s, neu / s, pos / s]
+            }
+        };
+        let (best, &p) = probs
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("3 classes");
+        let label = [Polarity::Negative, Polarity::Neutral, Polarity::Positive][best];
+        Sentiment {
+            label,
+            score: round3(probs[2] - probs[0]),
+            confidence: round3(p),
+        }
+    }
+
+    /// Analyse one text. `language` (ISO 639-1, e.g. `"he"` or `"en-GB"`) skips detection.
+    /// Never panics, whatever the input.
+    pub fn analyze(&self, text: &str, language: Option<&str>) -> Analysis {
+        let pii_lang_hint = language.map(normalize_language);
+        // PII first, so that analysis never sees (or quotes as keywords) personal data.
+        let first_pass = Prepared::new(text);
+        let detected = match pii_lang_hint.as_deref() {
+            Some(code) => langid::Detected {
+                code: static_code(code),
+                confidence: 1.0,
+            },
+            None => langid::detect(&first_pass, &self.lexicons.en),
+        };
+        let lang_code: String = match pii_lang_hint {
+            Some(c) => c,
+            None => detected.code.to_string(),
+        };
+        let pii = pii::detect(text, Some(lang_code.as_str()));
+        let redacted_text = pii::redact(text, &pii);
+        let doc = if pii.is_empty() {
+            first_pass
+        } else {
+            Prepared::new(&blank_spans(text, &pii))
+        };
+
+        let (mut emo, sig) = self.cue_sums(&doc);
+
+        let supported = SUPPORTED_LANGUAGES.contains(&lang_code.as_str());
+        let sentiment = supported.then(|| self.sentiment(&doc, &lang_code, &emo, &sig));
+        // Shouting with exclamation marks in a negative text reads as anger; repeated
+        // question marks as confusion.
+        if let Some(s) = &sentiment {
+            let rules_excl = doc.tokens.iter().filter(|t| t.norm == "!").count();
+            if s.label == Polarity::Negative && rules_excl >= 2 {
+                emo[0] += 0.3;
+            }
+        }
+        if doc.tokens.iter().filter(|t| t.norm == "?").count() >= 2 {
+            emo[4] += 0.3;
+        }
+        let mut emotions: Vec<Scored> = EMOTIONS
+            .iter()
+            .zip(emo)
+            .map(|(n, s)| Scored {
+                name: n.to_string(),
+                score: saturate(s),
+            })
+            .collect();
+        emotions.sort_by(|a, b| b.score.total_cmp(&a.score));
+
+        let mut topic_sums: Vec<(&str, f32)> = Vec::new();
+        for m in self.taxonomy.find(&doc, None) {
+            match topic_sums.iter_mut().find(|(n, _)| *n == m.cue.label) {
+                Some((_, s)) => *s += m.cue.weight,
+                None => topic_sums.push((&m.cue.label, m.cue.weight)),
+            }
+        }
+        let mut topics: Vec<Scored> = topic_sums
+            .into_iter()
+            .map(|(n, s)| Scored {
+                name: n.to_string(),
+                score: saturate(s * 0.9),
+            })
+            .filter(|t| t.score >= 0.3)
+            .collect();
+        topics.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.name.cmp(&b.name)));
+
+        Analysis {
+            language: lang_code,
+            language_confidence: round3(detected.confidence),
+            sentiment,
+            emotions,
+            signals: Signals {
+                effort: saturate(sig[0]),
+                churn_intent: saturate(sig[1]),
+                escalation_risk: saturate(sig[2]),
+                policy_deflection: saturate(sig[3]),
+            },
+            topics,
+            keywords: keywords::extract_display(&doc, 5),
+            pii,
+            redacted_text,
+        }
+    }
+}
+
+/// Normalise a caller-supplied language tag: `"he-IL"` → `"he"`, `"iw"` → `"he"`; anything
+/// that is not a plausible ISO 639 code becomes `"und"`.
+pub fn normalize_language(tag: &str) -> String {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "iw" | "heb" => "he".into(),
+        "ell" | "gre" | "gr" => "el".into(),
+        "eng" => "en".into(),
+        p if (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()) => {
+            p.to_string()
+        }
+        _ => "und".into(),
+    }
+}
+
+fn static_code(code: &str) -> &'static str {
+    match code {
+        "en" => "en",
+        "he" => "he",
+        "el" => "el",
+        _ => "und",
+    }
+}
+
+/// The text with each PII span replaced by a space, for analysis.
+fn blank_spans(text: &str, spans: &[PiiSpan]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for s in spans {
+        out.push_str(&text[pos..s.byte_start]);
+        out.push(' ');
+        pos = s.byte_end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}

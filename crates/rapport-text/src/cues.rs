@@ -1,0 +1,425 @@
+//! Phrase cues: editable lists of words and phrases per language, matched on normalised
+//! tokens with Hebrew prefix stripping and Greek ending folding.
+//!
+//! Emotions, signals and topics are all cue lists, and conversation QA can build its own
+//! with [`CueSet::parse`]. The format is one cue per line, tab-separated:
+//!
+//! ```text
+//! # label   lang  weight  pattern
+//! churn     en    0.9     cancel* my * account
+//! churn     he    0.9     אני עוזב
+//! ```
+//!
+//! `lang` is `en`, `he`, `el` or `*` (any). In a pattern, `word*` matches any word starting
+//! with `word`, and a lone `*` skips zero to three words. Patterns are normalised like the
+//! text (case, niqqud, accents, final sigma), so write them however is natural. Hebrew words
+//! also match with attached prefixes (ו ה ב ל מ ש כ); Greek words match other inflections.
+
+use std::collections::HashMap;
+
+use crate::error::TextError;
+use crate::normalize::{
+    char_script, greek_stem, hebrew_prefix_stems, normalize_word, tokenize, Script, Token,
+    TokenKind,
+};
+
+/// One element of a cue pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Exact(String),
+    Prefix(String),
+    Gap,
+}
+
+/// A cue: a labelled, weighted pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    pub label: String,
+    /// `en`, `he`, `el`, or `*`.
+    pub lang: String,
+    pub weight: f32,
+    /// The pattern as written.
+    pub pattern: String,
+    parts: Vec<Part>,
+}
+
+/// Where a cue matched: token indices into [`Prepared::words`] (end exclusive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CueMatch<'a> {
+    pub cue: &'a Cue,
+    pub first_word: usize,
+    pub end_word: usize,
+    /// A negator ("not", "לא", "δεν", …) stands within the three words before the match.
+    pub negated: bool,
+}
+
+/// A text tokenised once and shared by every analysis step.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The text the tokens point into.
+    pub text: String,
+    pub tokens: Vec<Token>,
+    /// Indices into `tokens` of the word and number tokens, in order.
+    pub words: Vec<usize>,
+}
+
+impl Prepared {
+    pub fn new(text: &str) -> Self {
+        let tokens = tokenize(text);
+        let words = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(t.kind, TokenKind::Word | TokenKind::Number))
+            .map(|(i, _)| i)
+            .collect();
+        Prepared {
+            text: text.to_string(),
+            tokens,
+            words,
+        }
+    }
+
+    /// The `i`-th word token.
+    pub fn word(&self, i: usize) -> &Token {
+        &self.tokens[self.words[i]]
+    }
+}
+
+/// Words that negate what follows, per language (normalised forms).
+pub fn is_negator(word: &str) -> bool {
+    const NEG: &[&str] = &[
+        // en
+        "not",
+        "no",
+        "never",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "cant",
+        "cannot",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "aint",
+        "nobody",
+        "nothing",
+        "nor",
+        "neither",
+        "without",
+        "hardly",
+        "barely",
+        "nt",
+        // he
+        "לא",
+        "אין",
+        "אינו",
+        "אינה",
+        "אינם",
+        "איני",
+        "אינני",
+        "בלי",
+        "ללא",
+        "מעולם",
+        "אף",
+        "שום",
+        "ולא",
+        "שלא",
+        "כשלא",
+        "אבללא",
+        "ואין",
+        "שאין",
+        "בכלל",
+        // el
+        "δεν",
+        "μην",
+        "μη",
+        "ουτε",
+        "ποτε",
+        "οχι",
+        "χωρισ",
+        "κανενα",
+        "κανεισ",
+        "καμια",
+        "τιποτα",
+    ];
+    NEG.contains(&word)
+}
+
+fn part_matches(part: &Part, tok: &Token) -> bool {
+    let norm = tok.norm.as_str();
+    let test = |w: &str| match part {
+        Part::Exact(p) => {
+            w == p
+                || (tok.script == Script::Greek
+                    && w.chars().count() > 4
+                    && greek_stem(w) == greek_stem(p))
+        }
+        Part::Prefix(p) => w.starts_with(p.as_str()),
+        Part::Gap => true,
+    };
+    if test(norm) {
+        return true;
+    }
+    if tok.script == Script::Hebrew {
+        return hebrew_prefix_stems(norm).into_iter().any(test);
+    }
+    false
+}
+
+/// A set of cues with an index for fast matching.
+#[derive(Debug, Clone, Default)]
+pub struct CueSet {
+    cues: Vec<Cue>,
+    /// First-word key → cue indices.
+    index: HashMap<String, Vec<usize>>,
+}
+
+fn first_key(part: &Part) -> Option<String> {
+    match part {
+        Part::Exact(p) => {
+            let greek = p.chars().next().map(char_script) == Some(Script::Greek);
+            Some(if greek && p.chars().count() > 4 {
+                format!("g:{}", greek_stem(p))
+            } else {
+                format!("w:{p}")
+            })
+        }
+        Part::Prefix(p) => Some(format!("p:{}", p.chars().take(2).collect::<String>())),
+        Part::Gap => None,
+    }
+}
+
+impl CueSet {
+    /// Parse the tab-separated cue format (see the module docs). Blank lines and `#` comments
+    /// are skipped.
+    pub fn parse(source: &str) -> Result<Self, TextError> {
+        let mut set = CueSet::default();
+        for (n, line) in source.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() != 4 {
+                return Err(TextError::InvalidCue {
+                    line: n + 1,
+                    reason: "expected 4 tab-separated columns".into(),
+                });
+            }
+            let weight: f32 = cols[2].trim().parse().map_err(|_| TextError::InvalidCue {
+                line: n + 1,
+                reason: format!("bad weight {:?}", cols[2]),
+            })?;
+            set.push(cols[0].trim(), cols[1].trim(), weight, cols[3].trim())
+                .map_err(|reason| TextError::InvalidCue {
+                    line: n + 1,
+                    reason,
+                })?;
+        }
+        Ok(set)
+    }
+
+    /// Add one cue.
+    pub fn push(
+        &mut self,
+        label: &str,
+        lang: &str,
+        weight: f32,
+        pattern: &str,
+    ) -> Result<(), String> {
+        let mut parts = Vec::new();
+        for raw in pattern.split_whitespace() {
+            if raw == "*" {
+                parts.push(Part::Gap);
+                continue;
+            }
+            let (body, prefix) = match raw.strip_suffix('*') {
+                Some(b) => (b, true),
+                None => (raw, false),
+            };
+            // A pattern word may itself contain punctuation ("e-mail"): keep its word pieces.
+            let pieces: Vec<String> = tokenize(body)
+                .into_iter()
+                .filter(|t| t.kind != TokenKind::Punct)
+                .map(|t| t.norm)
+                .collect();
+            let n = pieces.len();
+            for (i, p) in pieces.into_iter().enumerate() {
+                let s = normalize_word(&p).0;
+                parts.push(if prefix && i + 1 == n {
+                    Part::Prefix(s)
+                } else {
+                    Part::Exact(s)
+                });
+            }
+        }
+        if parts.first().is_none_or(|p| *p == Part::Gap) || parts.last() == Some(&Part::Gap) {
+            return Err(format!(
+                "pattern {pattern:?} must start and end with a word"
+            ));
+        }
+        let key = first_key(&parts[0]).expect("first part is a word");
+        self.index.entry(key).or_default().push(self.cues.len());
+        self.cues.push(Cue {
+            label: label.to_string(),
+            lang: lang.to_string(),
+            weight,
+            pattern: pattern.to_string(),
+            parts,
+        });
+        Ok(())
+    }
+
+    /// Extend with another set's cues (e.g. a customer's additions to the built-in taxonomy).
+    pub fn extend(&mut self, other: &CueSet) {
+        for c in &other.cues {
+            let key = first_key(&c.parts[0]).expect("first part is a word");
+            self.index.entry(key).or_default().push(self.cues.len());
+            self.cues.push(c.clone());
+        }
+    }
+
+    pub fn cues(&self) -> &[Cue] {
+        &self.cues
+    }
+
+    /// Distinct labels, in first-seen order.
+    pub fn labels(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in &self.cues {
+            if !out.contains(&c.label.as_str()) {
+                out.push(&c.label);
+            }
+        }
+        out
+    }
+
+    /// All matches in a prepared text. `lang` restricts cues to that language (plus `*`);
+    /// `None` allows every language, which is what mixed-language text needs.
+    pub fn find<'a>(&'a self, doc: &Prepared, lang: Option<&str>) -> Vec<CueMatch<'a>> {
+        let mut out = Vec::new();
+        let mut keys: Vec<String> = Vec::with_capacity(6);
+        let mut seen: Vec<usize> = Vec::new();
+        for wi in 0..doc.words.len() {
+            let tok = doc.word(wi);
+            keys.clear();
+            let add = |w: &str, keys: &mut Vec<String>| {
+                keys.push(format!("w:{w}"));
+                keys.push(format!("p:{}", w.chars().take(2).collect::<String>()));
+                if tok.script == Script::Greek && w.chars().count() > 4 {
+                    keys.push(format!("g:{}", greek_stem(w)));
+                }
+            };
+            add(&tok.norm, &mut keys);
+            if tok.script == Script::Hebrew {
+                for s in hebrew_prefix_stems(&tok.norm) {
+                    add(s, &mut keys);
+                }
+            }
+            seen.clear();
+            for k in &keys {
+                let Some(ids) = self.index.get(k) else {
+                    continue;
+                };
+                for &id in ids {
+                    if seen.contains(&id) {
+                        continue;
+                    }
+                    seen.push(id);
+                    let cue = &self.cues[id];
+                    if let Some(l) = lang {
+                        if cue.lang != "*" && cue.lang != l {
+                            continue;
+                        }
+                    }
+                    if let Some(end) = match_at(&cue.parts, doc, wi) {
+                        let negated =
+                            (wi.saturating_sub(3)..wi).any(|j| is_negator(&doc.word(j).norm));
+                        out.push(CueMatch {
+                            cue,
+                            first_word: wi,
+                            end_word: end,
+                            negated,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Match `parts` starting at word `wi`; returns the exclusive end word index.
+fn match_at(parts: &[Part], doc: &Prepared, wi: usize) -> Option<usize> {
+    fn go(parts: &[Part], doc: &Prepared, wi: usize) -> Option<usize> {
+        let Some(first) = parts.first() else {
+            return Some(wi);
+        };
+        if *first == Part::Gap {
+            for skip in 0..=3 {
+                if let Some(e) = go(&parts[1..], doc, wi + skip) {
+                    return Some(e);
+                }
+            }
+            return None;
+        }
+        if wi >= doc.words.len() || !part_matches(first, doc.word(wi)) {
+            return None;
+        }
+        go(&parts[1..], doc, wi + 1)
+    }
+    go(parts, doc, wi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(src: &str) -> CueSet {
+        CueSet::parse(src).unwrap()
+    }
+
+    #[test]
+    fn matches_with_gaps_prefixes_and_hebrew_prefixes() {
+        let s = set("effort\ten\t1\tcalled * times\nchurn\the\t1\tעוזב\ngrat\tel\t1\tευχαριστ*\n");
+        let d = Prepared::new("I called them three times!");
+        assert_eq!(s.find(&d, None).len(), 1);
+        let d = Prepared::new("ואני עוזב את החברה");
+        assert_eq!(s.find(&d, None).len(), 1);
+        let d = Prepared::new("ΕΥΧΑΡΙΣΤΟΎΜΕ πολύ");
+        assert_eq!(s.find(&d, Some("el")).len(), 1);
+        assert_eq!(s.find(&d, Some("en")).len(), 0);
+    }
+
+    #[test]
+    fn greek_inflections_match() {
+        let s = set("disappointment\tel\t1\tαπογοητευμένος\n");
+        assert_eq!(
+            s.find(&Prepared::new("Είμαι πολύ απογοητευμένη"), None)
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn flags_negation() {
+        let s = set("churn\ten\t1\tleaving\n");
+        let m = s.find(&Prepared::new("I'm not leaving"), None);
+        assert!(m[0].negated);
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        assert!(CueSet::parse("a\tb\tc").is_err());
+        assert!(CueSet::parse("a\ten\tx\tword").is_err());
+        assert!(CueSet::parse("a\ten\t1\t* word").is_err());
+    }
+}

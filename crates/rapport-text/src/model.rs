@@ -1,0 +1,330 @@
+//! The learned sentiment model: multinomial logistic regression over hashed word and
+//! character n-grams plus dense lexicon/rule features.
+//!
+//! Feature extraction lives here, shared by training (`rapport-train`) and inference, so the
+//! two can never drift apart. Classes are ordered negative, neutral, positive.
+
+use crate::cues::{is_negator, Prepared};
+use crate::error::TextError;
+use crate::normalize::{hebrew_prefix_stems, Script, TokenKind};
+use crate::sentiment::RuleScore;
+
+/// Hashed feature space size (2^18).
+pub const DIM: usize = 1 << 18;
+/// Number of dense features, see [`dense_features`].
+pub const DENSE: usize = 11;
+/// Classes: negative, neutral, positive.
+pub const CLASSES: usize = 3;
+const MAGIC: &[u8; 6] = b"RPLM1\0";
+
+/// Sparse hashed features (index, value) and dense features of one text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    pub sparse: Vec<(u32, f32)>,
+    pub dense: [f32; DENSE],
+}
+
+fn fnv1a(ns: u8, s: &str) -> u32 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in std::iter::once(ns).chain(s.bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (h % DIM as u64) as u32
+}
+
+/// Dense lexicon/rule features, all roughly in [-1, 1].
+pub fn dense_features(r: &RuleScore) -> [f32; DENSE] {
+    let f = |b: bool| if b { 1.0 } else { 0.0 };
+    [
+        r.compound,
+        r.pos / (1.0 + r.pos),
+        r.neg / (1.0 + r.neg),
+        f(r.hits > 0),
+        f(r.negations > 0),
+        f(r.contrast),
+        (r.exclamations.min(3) as f32) / 3.0,
+        f(r.questions > 0),
+        r.emoji_pos / (1.0 + r.emoji_pos),
+        r.emoji_neg / (1.0 + r.emoji_neg),
+        if r.compound.abs() < 0.05 { 1.0 } else { 0.0 },
+    ]
+}
+
+/// Extract features of a prepared text given its rule score.
+pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
+    let mut idx: Vec<u32> = Vec::with_capacity(doc.words.len() * 12);
+    let mut neg_left = 0usize;
+    let mut prev: Option<&str> = None;
+    for t in &doc.tokens {
+        match t.kind {
+            TokenKind::Punct => {
+                neg_left = 0;
+                prev = None;
+                if t.norm == "!" || t.norm == "?" {
+                    idx.push(fnv1a(b'p', &t.norm));
+                }
+                continue;
+            }
+            TokenKind::Emoji => {
+                idx.push(fnv1a(b'e', &t.norm));
+                prev = None;
+                continue;
+            }
+            TokenKind::Number => {
+                idx.push(fnv1a(b'n', "#"));
+                prev = None;
+                continue;
+            }
+            TokenKind::Word => {}
+        }
+        let w = t.norm.as_str();
+        // Words in a negation scope are distinct features ("not good" ≠ "good").
+        let ns = if neg_left > 0 { b'N' } else { b'w' };
+        idx.push(fnv1a(ns, w));
+        if let Some(p) = prev {
+            idx.push(fnv1a(b'b', &format!("{p} {w}")));
+        }
+        if t.script == Script::Hebrew {
+            for s in hebrew_prefix_stems(w) {
+                idx.push(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
+            }
+        }
+        let chars: Vec<char> = std::iter::once('^')
+            .chain(w.chars())
+            .chain(std::iter::once('$'))
+            .collect();
+        for n in [3usize, 4] {
+            if chars.len() >= n {
+                for win in chars.windows(n) {
+                    let g: String = win.iter().collect();
+                    idx.push(fnv1a(b'c', &g));
+                }
+            }
+        }
+        if t.elongated {
+            idx.push(fnv1a(b'x', "elongated"));
+        }
+        neg_left = if is_negator(w) {
+            3
+        } else {
+            neg_left.saturating_sub(1)
+        };
+        prev = Some(w);
+    }
+    idx.sort_unstable();
+    let mut sparse: Vec<(u32, f32)> = Vec::with_capacity(idx.len());
+    for i in idx {
+        match sparse.last_mut() {
+            Some((j, v)) if *j == i => *v += 1.0,
+            _ => sparse.push((i, 1.0)),
+        }
+    }
+    let norm = sparse
+        .iter()
+        .map(|(_, v)| v * v)
+        .sum::<f32>()
+        .sqrt()
+        .max(1.0);
+    for (_, v) in &mut sparse {
+        *v /= norm;
+    }
+    Features {
+        sparse,
+        dense: dense_features(rules),
+    }
+}
+
+/// A trained linear model. `dim` is [`DIM`] for a full model or 0 for a dense-only model
+/// (used for Greek, which has no labelled data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    pub dim: usize,
+    /// `dim × CLASSES`, row-major by feature.
+    pub weights: Vec<f32>,
+    /// `DENSE × CLASSES`.
+    pub dense: Vec<f32>,
+    pub bias: [f32; CLASSES],
+}
+
+/// Training hyper-parameters.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub learning_rate: f32,
+    pub l2: f32,
+    /// Use hashed n-gram features (false: dense features only).
+    pub sparse: bool,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            epochs: 12,
+            learning_rate: 0.2,
+            l2: 1e-6,
+            sparse: true,
+            seed: 42,
+        }
+    }
+}
+
+fn softmax(z: [f32; CLASSES]) -> [f32; CLASSES] {
+    let m = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let e = z.map(|v| (v - m).exp());
+    let s: f32 = e.iter().sum();
+    e.map(|v| v / s)
+}
+
+impl LinearModel {
+    pub fn new(dim: usize) -> Self {
+        LinearModel {
+            dim,
+            weights: vec![0.0; dim * CLASSES],
+            dense: vec![0.0; DENSE * CLASSES],
+            bias: [0.0; CLASSES],
+        }
+    }
+
+    /// Class probabilities (negative, neutral, positive).
+    #[allow(clippy::needless_range_loop)] // rows and logits indexed in lockstep
+    pub fn predict(&self, f: &Features) -> [f32; CLASSES] {
+        let mut z = self.bias;
+        if self.dim > 0 {
+            for &(i, v) in &f.sparse {
+                let row = &self.weights[i as usize * CLASSES..][..CLASSES];
+                for c in 0..CLASSES {
+                    z[c] += row[c] * v;
+                }
+            }
+        }
+        for (k, v) in f.dense.iter().enumerate() {
+            for c in 0..CLASSES {
+                z[c] += self.dense[k * CLASSES + c] * v;
+            }
+        }
+        softmax(z)
+    }
+
+    /// Train by AdaGrad SGD on the softmax loss with class-balanced weights, so that the
+    /// skewed label priors of the training sets (68% positive in the Hebrew comments) do not
+    /// carry over to customer feedback. Deterministic for a given seed.
+    #[allow(clippy::needless_range_loop)]
+    pub fn train(data: &[(Features, usize)], opts: &TrainOptions) -> Self {
+        let dim = if opts.sparse { DIM } else { 0 };
+        let mut m = LinearModel::new(dim);
+        let mut g2w = vec![1e-8f32; dim * CLASSES];
+        let mut g2d = [1e-8f32; DENSE * CLASSES];
+        let mut g2b = [1e-8f32; CLASSES];
+        let mut counts = [0usize; CLASSES];
+        for (_, y) in data {
+            counts[*y] += 1;
+        }
+        let total = data.len() as f32;
+        let cw: Vec<f32> = counts
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    total / (CLASSES as f32 * c as f32)
+                }
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        let mut rng = opts.seed.max(1);
+        for _ in 0..opts.epochs {
+            for i in (1..order.len()).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(i, (rng % (i as u64 + 1)) as usize);
+            }
+            for &ix in &order {
+                let (f, y) = &data[ix];
+                let p = m.predict(f);
+                let w = cw[*y];
+                for c in 0..CLASSES {
+                    let g = w * (p[c] - if c == *y { 1.0 } else { 0.0 });
+                    if dim > 0 {
+                        for &(i, v) in &f.sparse {
+                            let k = i as usize * CLASSES + c;
+                            let gk = g * v + opts.l2 * m.weights[k];
+                            g2w[k] += gk * gk;
+                            m.weights[k] -= opts.learning_rate * gk / g2w[k].sqrt();
+                        }
+                    }
+                    for (d, v) in f.dense.iter().enumerate() {
+                        let k = d * CLASSES + c;
+                        let gk = g * v + opts.l2 * m.dense[k];
+                        g2d[k] += gk * gk;
+                        m.dense[k] -= opts.learning_rate * gk / g2d[k].sqrt();
+                    }
+                    g2b[c] += g * g;
+                    m.bias[c] -= opts.learning_rate * g / g2b[c].sqrt();
+                }
+            }
+        }
+        m
+    }
+
+    /// Serialise: hashed weights quantised to i16 with one scale (small and exact enough).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let max = self
+            .weights
+            .iter()
+            .fold(0f32, |a, w| a.max(w.abs()))
+            .max(1e-9);
+        let scale = max / i16::MAX as f32;
+        let mut out = Vec::with_capacity(32 + self.weights.len() * 2);
+        out.extend_from_slice(MAGIC);
+        for v in [self.dim as u32, CLASSES as u32, DENSE as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&scale.to_le_bytes());
+        for w in &self.weights {
+            out.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
+        }
+        for w in self.dense.iter().chain(self.bias.iter()) {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Self, TextError> {
+        let bad = |m: &str| TextError::InvalidModel(m.to_string());
+        if b.len() < 22 || &b[..6] != MAGIC {
+            return Err(bad("bad magic"));
+        }
+        let u = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]) as usize;
+        let (dim, classes, dense) = (u(6), u(10), u(14));
+        if classes != CLASSES || dense != DENSE {
+            return Err(bad("shape mismatch"));
+        }
+        let scale = f32::from_le_bytes([b[18], b[19], b[20], b[21]]);
+        let need = 22 + dim * CLASSES * 2 + (DENSE + 1) * CLASSES * 4;
+        if b.len() != need {
+            return Err(bad("truncated"));
+        }
+        let mut o = 22;
+        let mut weights = Vec::with_capacity(dim * CLASSES);
+        for _ in 0..dim * CLASSES {
+            weights.push(i16::from_le_bytes([b[o], b[o + 1]]) as f32 * scale);
+            o += 2;
+        }
+        let mut f = || {
+            let v = f32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+            o += 4;
+            v
+        };
+        let dense_w: Vec<f32> = (0..DENSE * CLASSES).map(|_| f()).collect();
+        let bias = [f(), f(), f()];
+        Ok(LinearModel {
+            dim,
+            weights,
+            dense: dense_w,
+            bias,
+        })
+    }
+}

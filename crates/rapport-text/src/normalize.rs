@@ -1,0 +1,404 @@
+//! Normalisation and tokenisation for English, Hebrew and Greek.
+//!
+//! Lexicons, cue lists and model features all go through [`normalize_word`], so a
+//! word matches whatever its spelling variant: case, Hebrew niqqud, Greek
+//! accents and final sigma, curly apostrophes, elongated letters.
+
+/// The writing system of a token or character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    Latin,
+    Hebrew,
+    Greek,
+    /// Any other letters (Cyrillic, Arabic, CJK, …).
+    Other,
+    /// Not letters (digits, emoji, punctuation).
+    None,
+}
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    Number,
+    Emoji,
+    /// A single punctuation character (only `!`, `?`, `.`, `,`, `;`, `:` and the like are kept).
+    Punct,
+}
+
+/// A token with its normalised form and its place in the source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Normalised form (see [`normalize_word`]); for punctuation and emoji, the character itself.
+    pub norm: String,
+    pub kind: TokenKind,
+    pub script: Script,
+    /// Byte offsets into the original text.
+    pub start: usize,
+    pub end: usize,
+    /// The word had a letter repeated three or more times ("sooo", "מעולהההה").
+    pub elongated: bool,
+    /// A Latin word written in capitals (at least two letters), used as emphasis.
+    pub shouting: bool,
+}
+
+/// Script of one character.
+pub fn char_script(c: char) -> Script {
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+        0x0590..=0x05FF | 0xFB1D..=0xFB4F => Script::Hebrew,
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
+        _ if c.is_alphabetic() => Script::Other,
+        _ => Script::None,
+    }
+}
+
+/// Combining marks that carry no meaning for analysis: Hebrew niqqud and cantillation, and
+/// generic combining diacritics (which also removes decomposed Greek accents).
+pub fn is_ignorable_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0591..=0x05BD | 0x05BF | 0x05C1..=0x05C2 | 0x05C4..=0x05C5 | 0x05C7
+        | 0x0300..=0x036F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0xFEFF | 0x00AD)
+}
+
+/// Strip Greek tonos/dialytika from a lower-case Greek letter and turn final sigma into sigma.
+pub fn fold_greek(c: char) -> char {
+    match c {
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        'ς' => 'σ',
+        _ => c,
+    }
+}
+
+/// Fold Hebrew presentation forms (e.g. U+FB2A "שׁ") to the base letter.
+fn fold_hebrew(c: char) -> char {
+    match c as u32 {
+        0xFB2A..=0xFB2D | 0xFB49 => 'ש',
+        0xFB2E..=0xFB30 | 0xFB21 => 'א',
+        0xFB31 | 0xFB4C => 'ב',
+        0xFB3B | 0xFB4D => 'כ',
+        0xFB44 | 0xFB4E => 'פ',
+        0xFB35 | 0xFB4B => 'ו',
+        0xFB39 | 0xFB1D => 'י',
+        _ => c,
+    }
+}
+
+/// Emoji and pictographs (approximate Extended_Pictographic ranges), plus the heart.
+pub fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x2B50 | 0x2B55 | 0x1F000..=0x1F2FF | 0x2190..=0x21FF)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_ignorable_mark(c)
+}
+
+/// Apostrophes and Hebrew geresh/gershayim that may sit inside a word (don't, צה"ל, ג׳וב).
+fn is_word_joiner(c: char) -> bool {
+    matches!(c, '\'' | '’' | '׳' | '״' | '"')
+}
+
+/// Normalise one word: lower case, drop niqqud/accents/zero-width and bidi controls, fold
+/// final sigma, fold apostrophes away, and collapse runs of 3+ identical letters to two.
+///
+/// Returns the normalised word and whether it was elongated.
+pub fn normalize_word(word: &str) -> (String, bool) {
+    let mut out = String::with_capacity(word.len());
+    let mut last: Option<char> = None;
+    let mut run = 0usize;
+    let mut elongated = false;
+    for c in word.chars() {
+        if is_ignorable_mark(c) || is_word_joiner(c) {
+            continue;
+        }
+        for lc in c.to_lowercase() {
+            let lc = fold_hebrew(fold_greek(lc));
+            if Some(lc) == last {
+                run += 1;
+                if run >= 3 {
+                    elongated = true;
+                    continue;
+                }
+            } else {
+                run = 1;
+                last = Some(lc);
+            }
+            out.push(lc);
+        }
+    }
+    (out, elongated)
+}
+
+/// Normalise a whole text for phrase search: every word normalised, separated by single spaces.
+pub fn normalize_text(text: &str) -> String {
+    tokenize(text)
+        .into_iter()
+        .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Number))
+        .map(|t| t.norm)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Collapse an already normalised word's doubled letters to single ones ("goood" → "god"),
+/// a second lookup key for elongated words.
+pub fn squeeze(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut last = None;
+    for c in word.chars() {
+        if Some(c) != last {
+            out.push(c);
+        }
+        last = Some(c);
+    }
+    out
+}
+
+/// Split text into word, number, emoji and punctuation tokens, with byte offsets.
+///
+/// Never panics; any Unicode input (bidi controls, lone combining marks, huge strings) is fine.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if is_word_char(c) && !is_ignorable_mark(c) {
+            let start = i;
+            let mut end = i + c.len_utf8();
+            let mut script = char_script(c);
+            let mut letters = 0usize;
+            let mut upper = 0usize;
+            let mut digits_only = c.is_numeric();
+            let mut count = |ch: char, script: &mut Script| {
+                if ch.is_alphabetic() {
+                    letters += 1;
+                    if ch.is_uppercase() {
+                        upper += 1;
+                    }
+                    if *script == Script::None {
+                        *script = char_script(ch);
+                    }
+                }
+            };
+            count(c, &mut script);
+            while let Some(&(j, d)) = iter.peek() {
+                if is_word_char(d) {
+                    if !d.is_numeric() && !is_ignorable_mark(d) {
+                        digits_only = false;
+                    }
+                    count(d, &mut script);
+                    end = j + d.len_utf8();
+                    iter.next();
+                } else if is_word_joiner(d) {
+                    // Keep the joiner only if a word character follows it.
+                    let mut look = text[j + d.len_utf8()..].chars();
+                    match look.next() {
+                        Some(n) if is_word_char(n) && !is_ignorable_mark(n) => {
+                            end = j + d.len_utf8();
+                            iter.next();
+                        }
+                        _ => break,
+                    }
+                } else {
+                    break;
+                }
+            }
+            let raw = &text[start..end];
+            let (norm, elongated) = normalize_word(raw);
+            if norm.is_empty() {
+                continue;
+            }
+            let kind = if digits_only {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            };
+            tokens.push(Token {
+                norm,
+                kind,
+                script: if kind == TokenKind::Number {
+                    Script::None
+                } else {
+                    script
+                },
+                start,
+                end,
+                elongated,
+                shouting: letters >= 2 && upper == letters && script == Script::Latin,
+            });
+        } else if is_emoji(c) {
+            tokens.push(Token {
+                norm: c.to_string(),
+                kind: TokenKind::Emoji,
+                script: Script::None,
+                start: i,
+                end: i + c.len_utf8(),
+                elongated: false,
+                shouting: false,
+            });
+        } else if matches!(
+            c,
+            '!' | '?'
+                | '.'
+                | ','
+                | ';'
+                | ':'
+                | '…'
+                | '-'
+                | '—'
+                | '('
+                | ')'
+                | '¿'
+                | '¡'
+                | '\u{37E}'
+                | '\u{387}'
+                | '\n'
+        ) {
+            let norm = match c {
+                '\u{37E}' => '?', // Greek question mark
+                '\u{387}' => ';', // Greek ano teleia
+                '…' => '.',
+                _ => c,
+            };
+            tokens.push(Token {
+                norm: norm.to_string(),
+                kind: TokenKind::Punct,
+                script: Script::None,
+                start: i,
+                end: i + c.len_utf8(),
+                elongated: false,
+                shouting: false,
+            });
+        }
+    }
+    tokens
+}
+
+/// Hebrew one-letter prefixes (and, the, in, to, from, that, as) that attach to words.
+pub const HEBREW_PREFIXES: [char; 7] = ['ו', 'ה', 'ב', 'ל', 'מ', 'ש', 'כ'];
+
+/// Candidate stems of a normalised Hebrew word with up to three attached prefix letters removed
+/// ("וכשהשירות" → "כשהשירות", "שהשירות", "השירות", "שירות"), shortest last. The word itself is
+/// not included. Stems shorter than two letters are not produced.
+pub fn hebrew_prefix_stems(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = word;
+    for _ in 0..3 {
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some(c) if HEBREW_PREFIXES.contains(&c) && chars.as_str().chars().count() >= 2 => {
+                rest = chars.as_str();
+                out.push(rest);
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// A crude Greek stem: the normalised word without its inflectional ending, so that
+/// "απογοητευμενοσ", "απογοητευμενη" and "απογοητευμενοι" share a key. Words of four letters
+/// or fewer are returned unchanged.
+pub fn greek_stem(word: &str) -> &str {
+    const ENDINGS: [&str; 24] = [
+        "ουσαμε",
+        "ησαμε",
+        "ομαστε",
+        "ουμε",
+        "ουσα",
+        "οντασ",
+        "ουσ",
+        "εισ",
+        "ουν",
+        "ων",
+        "ησ",
+        "οσ",
+        "ασ",
+        "εσ",
+        "οι",
+        "ου",
+        "ια",
+        "ει",
+        "ω",
+        "η",
+        "ο",
+        "α",
+        "ε",
+        "ι",
+    ];
+    let n = word.chars().count();
+    if n <= 4 {
+        return word;
+    }
+    for e in ENDINGS {
+        if let Some(stem) = word.strip_suffix(e) {
+            if stem.chars().count() >= 4 {
+                return stem;
+            }
+        }
+    }
+    word
+}
+
+/// Convert a byte offset in `text` to a char (Unicode scalar value) offset.
+pub fn byte_to_char_offset(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices().take_while(|(i, _)| *i < byte).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_spelling_variants() {
+        assert_eq!(normalize_word("ΆΨΟΓΟΣ").0, "αψογοσ");
+        assert_eq!(normalize_word("άψογος").0, "αψογοσ");
+        assert_eq!(normalize_word("שָׁלוֹם").0, "שלום");
+        assert_eq!(normalize_word("Don’t").0, "dont");
+        let (w, e) = normalize_word("Sooooo");
+        assert_eq!((w.as_str(), e), ("soo", true));
+    }
+
+    #[test]
+    fn tokenizes_mixed_text() {
+        let t = tokenize("השירות היה מעולה!!! great 👍 צה\"ל");
+        let norms: Vec<_> = t.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(
+            norms,
+            [
+                "השירות",
+                "היה",
+                "מעולה",
+                "!",
+                "!",
+                "!",
+                "great",
+                "👍",
+                "צהל"
+            ]
+        );
+        assert_eq!(t[0].script, Script::Hebrew);
+        assert_eq!(t[6].script, Script::Latin);
+    }
+
+    #[test]
+    fn strips_hebrew_prefixes() {
+        assert_eq!(
+            hebrew_prefix_stems("וכשהשירות"),
+            ["כשהשירות", "שהשירות", "השירות"]
+        );
+        assert_eq!(hebrew_prefix_stems("שירות"), ["ירות"]);
+        assert_eq!(hebrew_prefix_stems("לא"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn stems_greek() {
+        assert_eq!(greek_stem("απογοητευμενοσ"), greek_stem("απογοητευμενη"));
+    }
+}
