@@ -33,7 +33,7 @@ pub use pii::{PiiKind, PiiSpan};
 pub use themes::{themes, themes_from, Theme, ThemeDoc, ThemeKind, Themes, TrendPoint};
 
 use lexicon::Lexicon;
-use model::LinearModel;
+pub use model::LinearModel;
 use sentiment::Lexicons;
 
 /// Languages with full analysis.
@@ -189,6 +189,25 @@ impl Engine {
     pub fn with_taxonomy(mut self, taxonomy: CueSet) -> Self {
         self.taxonomy = taxonomy;
         self
+    }
+
+    /// Replace the sentiment models (used by `rapport-train` to evaluate fresh models through
+    /// exactly the code path of [`Engine::analyze`]).
+    pub fn with_models(
+        mut self,
+        en: Option<LinearModel>,
+        he: Option<LinearModel>,
+        dense: Option<LinearModel>,
+    ) -> Self {
+        self.en = en;
+        self.he = he;
+        self.dense = dense;
+        self
+    }
+
+    /// The dense (rule-feature) model, if one is compiled in.
+    pub fn into_dense(self) -> Option<LinearModel> {
+        self.dense
     }
 
     pub fn taxonomy(&self) -> &CueSet {
