@@ -123,7 +123,13 @@ pub struct Engine {
     en: Option<LinearModel>,
     he: Option<LinearModel>,
     dense: Option<LinearModel>,
+    model_weight: f32,
 }
+
+/// Weight of a language's n-gram model against the rule-feature model. The n-gram models
+/// learned tweets and political comments; customer-service wording reaches them poorly, so
+/// the lexicon/rule side (which knows CX vocabulary and signals) keeps half the say.
+pub const DEFAULT_MODEL_WEIGHT: f32 = 0.5;
 
 fn load_model(bytes: &[u8]) -> Option<LinearModel> {
     if bytes.is_empty() {
@@ -176,6 +182,7 @@ impl Engine {
             en: load_model(include_bytes!("../data/model_en.bin")),
             he: load_model(include_bytes!("../data/model_he.bin")),
             dense: load_model(include_bytes!("../data/model_dense.bin")),
+            model_weight: DEFAULT_MODEL_WEIGHT,
         }
     }
 
@@ -202,6 +209,12 @@ impl Engine {
         self.en = en;
         self.he = he;
         self.dense = dense;
+        self
+    }
+
+    /// Set the n-gram model's weight in [0, 1] against the rule-feature model.
+    pub fn with_model_weight(mut self, w: f32) -> Self {
+        self.model_weight = w.clamp(0.0, 1.0);
         self
     }
 
@@ -260,14 +273,14 @@ impl Engine {
     fn sentiment(&self, doc: &Prepared, lang: &str, emo: &[f32; 7], sig: &[f32; 4]) -> Sentiment {
         let mut rules = sentiment::score(doc, &self.lexicons);
         sentiment::add_cx_evidence(&mut rules, emo, sig);
-        let model = match lang {
+        let lang_model = match lang {
             "en" => self.en.as_ref(),
             "he" => self.he.as_ref(),
             _ => None,
-        }
-        .or(self.dense.as_ref());
-        let probs = match model {
-            Some(m) => m.predict(&model::features(doc, &rules)),
+        };
+        let feats = model::features(doc, &rules);
+        let rule_probs = match self.dense.as_ref() {
+            Some(m) => m.predict(&feats),
             None => {
                 // No trained model: map the rule compound to pseudo-probabilities.
                 let c = rules.compound;
@@ -277,6 +290,14 @@ impl Engine {
                 let s = pos + neg + neu;
                 [neg / s, neu / s, pos / s]
             }
+        };
+        let probs = match lang_model {
+            Some(m) => {
+                let p = m.predict(&feats);
+                let w = self.model_weight;
+                [0, 1, 2].map(|c| w * p[c] + (1.0 - w) * rule_probs[c])
+            }
+            None => rule_probs,
         };
         let (best, &p) = probs
             .iter()

@@ -334,7 +334,8 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
     out
 }
 
-/// Fold service-specific evidence into the rule score: effort, churn and escalation are
+/// Fold service-specific evidence into the rule score: effort, churn, escalation and policy
+/// deflection are
 /// negative experiences even when no sentiment word is used ("I had to call three times"),
 /// and so are anger, frustration, disappointment and worry; gratitude and delight are
 /// positive. Cue sums are in [`crate::EMOTIONS`] / [`crate::SIGNALS`] order.

@@ -355,13 +355,14 @@ fn main() -> anyhow::Result<()> {
     } else {
         base.clone().with_models(en_m, he_m, dense_m.clone())
     };
-    let dense_only = base.clone().with_models(
-        None,
-        None,
-        dense_m.or_else(|| Engine::new().with_models(None, None, None).into_dense()),
-    );
+    let dense_only =
+        base.clone()
+            .with_models(None, None, dense_m.or_else(|| Engine::new().into_dense()));
 
-    println!("\n## Sentiment on held-out splits (shipped pipeline: `rapport analyze`)");
+    println!(
+        "\n## Sentiment on held-out splits (shipped pipeline: `rapport analyze`, model weight {})",
+        rapport_text::DEFAULT_MODEL_WEIGHT
+    );
     print_report(
         "English — TweetEval sentiment val (2,000 tweets)",
         &evaluate(&engine, &en_eval, "en"),
