@@ -1,1 +1,18 @@
-//! placeholder
+//! Rapport's HTTP server: the JSON API (`/api/v1`), the server-rendered web UI, health and
+//! metrics endpoints. Handlers stay thin: extract (auth and roles are extractors), parse into
+//! domain types, call storage, render.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod state;
+pub mod web;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,106 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3 document generated from the handlers.
+
+mod customers;
+pub mod extract;
+mod journeys;
+mod people;
+mod tokens;
+
+use axum::routing::get;
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport API",
+        description = "Frontline-first customer experience platform. Authenticate with `Authorization: Bearer <token>` (create tokens in the web UI or with `rapport token create`). Every error is `{\"error\": {\"code\", \"message\", \"field\"?}}`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI description, built from the same handler list so they
+/// cannot disagree.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(people::me))
+        .routes(routes!(
+            people::get_organisation,
+            people::update_organisation
+        ))
+        .routes(routes!(people::list_users, people::create_user))
+        .routes(routes!(
+            people::get_user,
+            people::update_user,
+            people::deactivate_user
+        ))
+        .routes(routes!(people::list_teams, people::create_team))
+        .routes(routes!(
+            people::get_team,
+            people::update_team,
+            people::delete_team
+        ))
+        .routes(routes!(
+            customers::list_customers,
+            customers::create_customer
+        ))
+        .routes(routes!(
+            customers::get_customer,
+            customers::update_customer,
+            customers::delete_customer
+        ))
+        .routes(routes!(journeys::list_journeys, journeys::create_journey))
+        .routes(routes!(
+            journeys::get_journey,
+            journeys::update_journey,
+            journeys::delete_journey
+        ))
+        .routes(routes!(journeys::create_stage))
+        .routes(routes!(journeys::update_stage, journeys::delete_stage))
+        .routes(routes!(journeys::create_touchpoint))
+        .routes(routes!(
+            journeys::get_touchpoint,
+            journeys::update_touchpoint,
+            journeys::delete_touchpoint
+        ))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(tokens::list_audit))
+        .split_for_parts();
+    (router, doc)
+}
+
+/// Serves the OpenAPI document.
+pub fn openapi_route(doc: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
+    let doc = std::sync::Arc::new(doc);
+    axum::Router::new().route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json((*doc).clone()) }
+        }),
+    )
+}
+
+/// Default and maximum page sizes for list endpoints.
+pub(crate) const PAGE_DEFAULT: i64 = 50;
+pub(crate) const PAGE_MAX: i64 = 500;

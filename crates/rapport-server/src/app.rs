@@ -1,0 +1,167 @@
+//! Start-up: connect, migrate, assemble routes and layers, bind, serve until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use rapport_storage::Storage;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::extract::BodyLimit;
+use crate::error::ApiError;
+use crate::i18n::I18n;
+use crate::metrics::{self, Metrics};
+use crate::state::AppState;
+use crate::{api, web, Config};
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the configured database, runs migrations and binds the address.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = rapport_storage::connect(&config.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to {}",
+                    crate::config::redact_url(&config.database_url)
+                )
+            })?;
+        store.migrate().await.context("running migrations")?;
+        Self::build_with_store(config, store).await
+    }
+
+    /// Binds with an already-open store (the demo seeds it first).
+    pub async fn build_with_store(config: Config, store: Arc<dyn Storage>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            metrics: Arc::new(Metrics::new(store.backend().as_str())),
+            store,
+            i18n: Arc::new(I18n::load()),
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            listener,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = router(self.state.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+const CSP: &str = "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api::router();
+    let limit = state.config.body_limit;
+    Router::new()
+        .merge(api)
+        .merge(api::openapi_route(doc))
+        .merge(web::router())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::html_errors,
+        ))
+        .layer(middleware::from_fn(web::login_csrf_cookie))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::Extension(BodyLimit(limit)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("page")
+}
+
+/// Liveness: the process answers. Never touches the database.
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Readiness: the database answers within two seconds.
+async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+    match tokio::time::timeout(Duration::from_secs(2), s.store.ping()).await {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(
+                serde_json::json!({"status": "ready", "database": "ok", "backend": s.store.backend().as_str()}),
+            ),
+        ),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "database": "unreachable"})),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable", "database": "timeout"})),
+        ),
+    }
+}

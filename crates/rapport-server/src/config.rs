@@ -1,0 +1,75 @@
+//! Typed configuration. Secrets (the database URL may hold a password) are redacted in `Debug`.
+
+use std::net::SocketAddr;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// The address users reach Rapport at; `https://…` turns on `Secure` cookies.
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Trust `X-Forwarded-For`/`X-Forwarded-Proto` (only behind a proxy you run).
+    pub trust_proxy: bool,
+    /// Demo mode shows the demo logins on the login page.
+    pub demo: bool,
+}
+
+impl Config {
+    pub fn new(database_url: impl Into<String>, addr: SocketAddr) -> Self {
+        Self {
+            database_url: database_url.into(),
+            addr,
+            public_url: None,
+            body_limit: 1024 * 1024,
+            trust_proxy: false,
+            demo: false,
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Hides the password part of a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{user}:***@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("body_limit", &self.body_limit)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let c = super::Config::new(
+            "postgres://app:s3cret@db:5432/rapport",
+            "127.0.0.1:0".parse().unwrap(),
+        );
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("app:***@db:5432/rapport"));
+    }
+}

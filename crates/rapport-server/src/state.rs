@@ -1,0 +1,15 @@
+//! Shared application state, cheap to clone into every handler.
+
+use std::sync::Arc;
+
+use rapport_storage::Storage;
+
+use crate::{i18n::I18n, metrics::Metrics, Config};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Storage>,
+    pub i18n: Arc<I18n>,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<Config>,
+}
