@@ -131,6 +131,9 @@ pub struct Engine {
 /// the lexicon/rule side (which knows CX vocabulary and signals) keeps half the say.
 pub const DEFAULT_MODEL_WEIGHT: f32 = 0.5;
 
+/// |P(positive) − P(negative)| from which a text is labelled positive or negative.
+pub const POLARITY_THRESHOLD: f32 = 0.2;
+
 fn load_model(bytes: &[u8]) -> Option<LinearModel> {
     if bytes.is_empty() {
         return None;
@@ -299,11 +302,17 @@ impl Engine {
             }
             None => rule_probs,
         };
-        let (best, &p) = probs
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .expect("3 classes");
+        // Decide on the expected polarity rather than the arg-max: the training sets have
+        // few neutral texts, and a clear lean either way is what a CX reader calls sentiment.
+        let score = probs[2] - probs[0];
+        let best = if score >= POLARITY_THRESHOLD {
+            2
+        } else if score <= -POLARITY_THRESHOLD {
+            0
+        } else {
+            1
+        };
+        let p = probs[best];
         let label = [Polarity::Negative, Polarity::Neutral, Polarity::Positive][best];
         Sentiment {
             label,
