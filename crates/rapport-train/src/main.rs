@@ -182,6 +182,7 @@ struct Report {
     confusion: [[usize; 3]; 3],
 }
 
+#[allow(clippy::needless_range_loop)] // confusion matrix indexed by class
 fn report(gold: &[usize], pred: &[usize]) -> Report {
     let mut m = [[0usize; 3]; 3];
     for (g, p) in gold.iter().zip(pred) {
