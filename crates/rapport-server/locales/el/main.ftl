@@ -1,192 +1,192 @@
-# Rapport web UI — English. Keep message ids identical in every locale (a test checks).
+# Rapport web UI — Greek (Ελληνικά). Keep message ids identical in every locale (a test checks).
 app-name = Rapport
-footer-text = Rapport — the frontline is where experience is made.
+footer-text = Rapport — η εμπειρία γεννιέται στην πρώτη γραμμή.
 
 ## Navigation
-nav-label = Main
-nav-skip = Skip to content
-nav-home = Home
-nav-journeys = Journeys
-nav-customers = Customers
-nav-teams = Teams
-nav-users = People
-nav-settings = Organisation
-nav-tokens = API tokens
-nav-audit = Audit log
-nav-logout = Sign out
-nav-language = Language
+nav-label = Κύριο μενού
+nav-skip = Μετάβαση στο περιεχόμενο
+nav-home = Αρχική
+nav-journeys = Διαδρομές πελατών
+nav-customers = Πελάτες
+nav-teams = Ομάδες
+nav-users = Χρήστες
+nav-settings = Οργανισμός
+nav-tokens = Διακριτικά API
+nav-audit = Αρχείο ελέγχου
+nav-logout = Αποσύνδεση
+nav-language = Γλώσσα
 
 ## Roles
-role-admin = Administrator
-role-cx_manager = CX manager
-role-team_lead = Team lead
-role-agent = Frontline agent
-role-viewer = Executive viewer
+role-admin = Διαχειριστής
+role-cx_manager = Υπεύθυνος εμπειρίας πελάτη
+role-team_lead = Επικεφαλής ομάδας
+role-agent = Εκπρόσωπος εξυπηρέτησης
+role-viewer = Διοίκηση (μόνο προβολή)
 
 ## Common
-common-apply = Apply
-common-save = Save
-common-saved = Saved.
-common-edit = Edit
-common-prev = Previous
-common-next = Next
-common-page-of = Page { $page } of { $pages }
+common-apply = Εφαρμογή
+common-save = Αποθήκευση
+common-saved = Αποθηκεύτηκε.
+common-edit = Επεξεργασία
+common-prev = Προηγούμενη
+common-next = Επόμενη
+common-page-of = Σελίδα { $page } από { $pages }
 
 ## Sign in
-login-title = Sign in
-login-email = E-mail
-login-password = Password
-login-submit = Sign in
-login-failed = That e-mail and password do not match an active account.
-login-rate-limited = Too many failed attempts. Please wait 15 minutes and try again.
-login-demo-title = Demo logins
-login-demo-hint = This is a demo organisation. Sign in as any of these people:
-login-demo-password = Password for all of them:
+login-title = Σύνδεση
+login-email = Email
+login-password = Κωδικός πρόσβασης
+login-submit = Σύνδεση
+login-failed = Το email και ο κωδικός πρόσβασης δεν αντιστοιχούν σε ενεργό λογαριασμό.
+login-rate-limited = Πάρα πολλές αποτυχημένες προσπάθειες. Περιμένετε 15 λεπτά και δοκιμάστε ξανά.
+login-demo-title = Λογαριασμοί επίδειξης
+login-demo-hint = Αυτός είναι ένας οργανισμός επίδειξης. Συνδεθείτε ως οποιοδήποτε από τα παρακάτω άτομα:
+login-demo-password = Κοινός κωδικός πρόσβασης για όλους:
 
 ## Home
-home-title = Home
-home-welcome = Welcome, { $name }.
-home-your-team = Your team:
-home-intro-admin = You manage the organisation: people, teams, settings and API access.
-home-intro-cx_manager = You design journeys and surveys and own the promises made at every touchpoint.
-home-intro-team_lead = You lead a frontline team: coach from real conversations and recognise great moments.
-home-intro-agent = This is your space: your feedback, your recognition, and a brief before each customer.
-home-intro-viewer = A read-only view across channels, journeys and teams.
-home-stat-journeys = journeys
-home-stat-touchpoints = touchpoints
-home-stat-teams = teams
-home-stat-agents = frontline agents
-home-stat-customers = customers
+home-title = Αρχική
+home-welcome = Καλώς ήρθατε, { $name }.
+home-your-team = Η ομάδα σας:
+home-intro-admin = Διαχειρίζεστε τον οργανισμό: χρήστες, ομάδες, ρυθμίσεις και πρόσβαση στο API.
+home-intro-cx_manager = Σχεδιάζετε διαδρομές πελατών και έρευνες και έχετε την ευθύνη για τις υποσχέσεις που δίνονται σε κάθε σημείο επαφής.
+home-intro-team_lead = Είστε επικεφαλής μιας ομάδας πρώτης γραμμής: καθοδηγείτε με βάση πραγματικές συνομιλίες και επιβραβεύετε τις σπουδαίες στιγμές.
+home-intro-agent = Αυτός είναι ο δικός σας χώρος: τα σχόλια που λαμβάνετε, η αναγνώρισή σας και μια σύντομη ενημέρωση πριν από κάθε πελάτη.
+home-intro-viewer = Συνολική εικόνα όλων των καναλιών, διαδρομών πελατών και ομάδων, μόνο για ανάγνωση.
+home-stat-journeys = διαδρομές πελατών
+home-stat-touchpoints = σημεία επαφής
+home-stat-teams = ομάδες
+home-stat-agents = εκπρόσωποι εξυπηρέτησης
+home-stat-customers = πελάτες
 
 ## Organisation settings
-settings-title = Organisation
-settings-name = Organisation name
-settings-default-locale = Default language
-settings-saved = Settings saved.
-settings-readonly = Only administrators can change these settings.
+settings-title = Οργανισμός
+settings-name = Όνομα οργανισμού
+settings-default-locale = Προεπιλεγμένη γλώσσα
+settings-saved = Οι ρυθμίσεις αποθηκεύτηκαν.
+settings-readonly = Μόνο οι διαχειριστές μπορούν να αλλάξουν αυτές τις ρυθμίσεις.
 
 ## People
-users-title = People
+users-title = Χρήστες
 users-count = { $count ->
-    [one] One person
-   *[other] { $count } people
+    [one] Ένας χρήστης
+   *[other] { $count } χρήστες
 }
-users-create = Add a person
-users-email = E-mail
-users-name = Name
-users-role = Role
-users-team = Team
-users-no-team = No team
-users-locale = Language
-users-password = Initial password (at least 10 characters)
-users-status = Status
-users-active = Active
-users-inactive = Deactivated
+users-create = Προσθήκη χρήστη
+users-email = Email
+users-name = Όνομα
+users-role = Ρόλος
+users-team = Ομάδα
+users-no-team = Χωρίς ομάδα
+users-locale = Γλώσσα
+users-password = Αρχικός κωδικός πρόσβασης (τουλάχιστον 10 χαρακτήρες)
+users-status = Κατάσταση
+users-active = Ενεργός
+users-inactive = Απενεργοποιημένος
 
 ## Teams
-teams-title = Teams
-teams-create = Add a team
-teams-name = Team name
-teams-lead = Team lead
-teams-no-lead = No lead yet
+teams-title = Ομάδες
+teams-create = Προσθήκη ομάδας
+teams-name = Όνομα ομάδας
+teams-lead = Επικεφαλής ομάδας
+teams-no-lead = Δεν έχει οριστεί ακόμη επικεφαλής
 teams-members = { $count ->
-    [one] One active member
-   *[other] { $count } active members
+    [one] Ένα ενεργό μέλος
+   *[other] { $count } ενεργά μέλη
 }
-teams-delete = Delete team (members are kept)
+teams-delete = Διαγραφή ομάδας (τα μέλη της διατηρούνται)
 
 ## Journeys
-journeys-title = Customer journeys
-journeys-intro = Every business meets its customers at five interfaces. Each touchpoint carries a promise; a promise the service does not keep makes a bad experience.
-journeys-create = New journey
-journeys-name = Journey name
-journeys-description = Description
-journeys-locale = Language of the journey
-journeys-default-stages = A new journey starts with the five stages: marketing promise, first contact, sales, service, after-service.
-journey-summary = { $stages } stages, { $touchpoints } touchpoints
-journey-edit = Edit journey
-journey-delete = Delete journey
-stage-add = Add a stage
-stage-edit = Edit stage
-stage-name = Stage name
-stage-kind = Kind of stage
-stage-position = Position
-stage-delete = Delete stage and its touchpoints
-stage-kind-marketing_promise = Marketing & advertising promise
-stage-kind-first_contact = First contact
-stage-kind-sales = Sales
-stage-kind-service = Service & product use
-stage-kind-after_service = After-service
-stage-kind-custom = Custom stage
-tp-add = Add a touchpoint
-tp-name = Touchpoint
-tp-stage = Stage
-tp-channel = Channel
-tp-owner = Owner
-tp-no-owner = No owner
-tp-promise = Promise:
-tp-position = Position
-tp-delete = Delete touchpoint
-tp-none = No touchpoints yet.
-channel-advertising = Advertising
-channel-web = Website
-channel-app = App
-channel-phone = Phone
-channel-email = E-mail
+journeys-title = Διαδρομές πελατών
+journeys-intro = Κάθε επιχείρηση συναντά τους πελάτες της σε πέντε διεπαφές. Κάθε σημείο επαφής συνοδεύεται από μια υπόσχεση, και μια υπόσχεση που η εξυπηρέτηση δεν τηρεί οδηγεί σε κακή εμπειρία.
+journeys-create = Νέα διαδρομή πελάτη
+journeys-name = Όνομα διαδρομής
+journeys-description = Περιγραφή
+journeys-locale = Γλώσσα της διαδρομής
+journeys-default-stages = Κάθε νέα διαδρομή ξεκινά με τα πέντε στάδια: υπόσχεση μάρκετινγκ, πρώτη επαφή, πωλήσεις, εξυπηρέτηση, μετά την εξυπηρέτηση.
+journey-summary = { $stages } στάδια, { $touchpoints } σημεία επαφής
+journey-edit = Επεξεργασία διαδρομής
+journey-delete = Διαγραφή διαδρομής
+stage-add = Προσθήκη σταδίου
+stage-edit = Επεξεργασία σταδίου
+stage-name = Όνομα σταδίου
+stage-kind = Είδος σταδίου
+stage-position = Θέση
+stage-delete = Διαγραφή σταδίου και των σημείων επαφής του
+stage-kind-marketing_promise = Υπόσχεση μάρκετινγκ και διαφήμισης
+stage-kind-first_contact = Πρώτη επαφή
+stage-kind-sales = Πωλήσεις
+stage-kind-service = Εξυπηρέτηση και χρήση προϊόντος
+stage-kind-after_service = Μετά την εξυπηρέτηση
+stage-kind-custom = Προσαρμοσμένο στάδιο
+tp-add = Προσθήκη σημείου επαφής
+tp-name = Σημείο επαφής
+tp-stage = Στάδιο
+tp-channel = Κανάλι
+tp-owner = Υπεύθυνος
+tp-no-owner = Χωρίς υπεύθυνο
+tp-promise = Υπόσχεση:
+tp-position = Θέση
+tp-delete = Διαγραφή σημείου επαφής
+tp-none = Δεν υπάρχουν ακόμη σημεία επαφής.
+channel-advertising = Διαφήμιση
+channel-web = Ιστότοπος
+channel-app = Εφαρμογή
+channel-phone = Τηλέφωνο
+channel-email = Email
 channel-chat = Chat
 channel-sms = SMS
-channel-social = Social media
-channel-mail = Post
-channel-in_person = In person
+channel-social = Μέσα κοινωνικής δικτύωσης
+channel-mail = Ταχυδρομείο
+channel-in_person = Αυτοπροσώπως
 
 ## Customers
-customers-title = Customers
-customers-search = Search by name, customer id or e-mail
-customers-search-submit = Search
+customers-title = Πελάτες
+customers-search = Αναζήτηση με όνομα, κωδικό πελάτη ή email
+customers-search-submit = Αναζήτηση
 customers-total = { $count ->
-    [one] One customer
-   *[other] { $count } customers
+    [one] Ένας πελάτης
+   *[other] { $count } πελάτες
 }
-customers-pages = Pages
-customers-external-id = Customer id
-customers-name = Name
-customers-locale = Language
-customers-email = E-mail
-customers-phone = Phone
-customers-consent = Consent
-consent-email = e-mail surveys
-consent-sms = SMS surveys
-consent-research = may be quoted
+customers-pages = Σελίδες
+customers-external-id = Κωδικός πελάτη
+customers-name = Όνομα
+customers-locale = Γλώσσα
+customers-email = Email
+customers-phone = Τηλέφωνο
+customers-consent = Συγκατάθεση
+consent-email = έρευνες μέσω email
+consent-sms = έρευνες μέσω SMS
+consent-research = επιτρέπεται η παράθεση σχολίων
 
 ## API tokens
-tokens-title = API tokens
-tokens-intro = Tokens let integrations call the Rapport API as you, with your role. Send them as "Authorization: Bearer" headers.
-tokens-name = What is this token for?
-tokens-create = Create token
-tokens-created-once = Copy this token now. It is shown only once; Rapport keeps only a hash of it.
-tokens-prefix = Starts with
-tokens-last-used = Last used
-tokens-never = Never
-tokens-revoke = Revoke
-tokens-revoked = Revoked
+tokens-title = Διακριτικά API
+tokens-intro = Τα διακριτικά επιτρέπουν στις ενσωματώσεις να καλούν το API του Rapport εκ μέρους σας, με τον δικό σας ρόλο. Στείλτε τα στην κεφαλίδα «Authorization: Bearer».
+tokens-name = Για ποιον σκοπό θα χρησιμοποιηθεί αυτό το διακριτικό;
+tokens-create = Δημιουργία διακριτικού
+tokens-created-once = Αντιγράψτε τώρα αυτό το διακριτικό. Εμφανίζεται μόνο μία φορά, καθώς το Rapport αποθηκεύει μόνο ένα hash του.
+tokens-prefix = Ξεκινά με
+tokens-last-used = Τελευταία χρήση
+tokens-never = Ποτέ
+tokens-revoke = Ανάκληση
+tokens-revoked = Ανακλήθηκε
 
 ## Audit log
-audit-title = Audit log
-audit-intro = Every change to organisation data, newest first. The log is append-only.
-audit-when = When (UTC)
-audit-who = Who
-audit-action = Action
-audit-entity = Record
-audit-detail = Detail
-audit-system = System
+audit-title = Αρχείο ελέγχου
+audit-intro = Κάθε αλλαγή στα δεδομένα του οργανισμού, με τις πιο πρόσφατες πρώτες. Στο αρχείο επιτρέπονται μόνο προσθήκες.
+audit-when = Πότε (UTC)
+audit-who = Ποιος
+audit-action = Ενέργεια
+audit-entity = Εγγραφή
+audit-detail = Λεπτομέρειες
+audit-system = Σύστημα
 
 ## Errors
-error-title = Something went wrong
-error-back = Back to Rapport
-error-403 = Your role does not allow this page or action.
-error-404 = We could not find that page or record.
-error-413 = What you sent is too large.
-error-422 = Some of what you entered could not be accepted. Go back, check it and try again.
-error-429 = Too many attempts. Please wait a little and try again.
-error-503 = Rapport cannot reach its database right now. Please try again shortly.
-error-generic = An unexpected error happened. It has been logged.
+error-title = Κάτι πήγε στραβά
+error-back = Επιστροφή στο Rapport
+error-403 = Ο ρόλος σας δεν επιτρέπει την πρόσβαση σε αυτή τη σελίδα ή ενέργεια.
+error-404 = Δεν βρήκαμε αυτή τη σελίδα ή εγγραφή.
+error-413 = Αυτό που στείλατε είναι πολύ μεγάλο.
+error-422 = Ορισμένα από τα στοιχεία που καταχωρίσατε δεν έγιναν δεκτά. Επιστρέψτε, ελέγξτε τα και δοκιμάστε ξανά.
+error-429 = Πάρα πολλές προσπάθειες. Περιμένετε λίγο και δοκιμάστε ξανά.
+error-503 = Το Rapport δεν μπορεί να συνδεθεί στη βάση δεδομένων αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο.
+error-generic = Παρουσιάστηκε ένα απρόσμενο σφάλμα, το οποίο έχει καταγραφεί.

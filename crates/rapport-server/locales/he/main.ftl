@@ -1,192 +1,195 @@
-# Rapport web UI — English. Keep message ids identical in every locale (a test checks).
+# Rapport web UI — Hebrew (עברית). Keep message ids identical in every locale (a test checks).
 app-name = Rapport
-footer-text = Rapport — the frontline is where experience is made.
+footer-text = Rapport — בקו הראשון נוצרת החוויה.
 
 ## Navigation
-nav-label = Main
-nav-skip = Skip to content
-nav-home = Home
-nav-journeys = Journeys
-nav-customers = Customers
-nav-teams = Teams
-nav-users = People
-nav-settings = Organisation
-nav-tokens = API tokens
-nav-audit = Audit log
-nav-logout = Sign out
-nav-language = Language
+nav-label = תפריט ראשי
+nav-skip = דילוג לתוכן
+nav-home = דף הבית
+nav-journeys = מסעות לקוח
+nav-customers = לקוחות
+nav-teams = צוותים
+nav-users = אנשים
+nav-settings = הארגון
+nav-tokens = אסימוני API
+nav-audit = יומן ביקורת
+nav-logout = התנתקות
+nav-language = שפה
 
 ## Roles
-role-admin = Administrator
-role-cx_manager = CX manager
-role-team_lead = Team lead
-role-agent = Frontline agent
-role-viewer = Executive viewer
+role-admin = מנהל/ת מערכת
+role-cx_manager = מנהל/ת חוויית לקוח
+role-team_lead = ראש צוות
+role-agent = נציג/ת שירות
+role-viewer = הנהלה (צפייה בלבד)
 
 ## Common
-common-apply = Apply
-common-save = Save
-common-saved = Saved.
-common-edit = Edit
-common-prev = Previous
-common-next = Next
-common-page-of = Page { $page } of { $pages }
+common-apply = החלה
+common-save = שמירה
+common-saved = נשמר.
+common-edit = עריכה
+common-prev = הקודם
+common-next = הבא
+common-page-of = עמוד { $page } מתוך { $pages }
 
 ## Sign in
-login-title = Sign in
-login-email = E-mail
-login-password = Password
-login-submit = Sign in
-login-failed = That e-mail and password do not match an active account.
-login-rate-limited = Too many failed attempts. Please wait 15 minutes and try again.
-login-demo-title = Demo logins
-login-demo-hint = This is a demo organisation. Sign in as any of these people:
-login-demo-password = Password for all of them:
+login-title = התחברות
+login-email = אימייל
+login-password = סיסמה
+login-submit = התחברות
+login-failed = האימייל והסיסמה אינם תואמים לחשבון פעיל.
+login-rate-limited = יותר מדי ניסיונות כושלים. יש להמתין 15 דקות ולנסות שוב.
+login-demo-title = כניסות להדגמה
+login-demo-hint = זהו ארגון הדגמה. אפשר להתחבר בתור כל אחד מהאנשים האלה:
+login-demo-password = הסיסמה של כולם:
 
 ## Home
-home-title = Home
-home-welcome = Welcome, { $name }.
-home-your-team = Your team:
-home-intro-admin = You manage the organisation: people, teams, settings and API access.
-home-intro-cx_manager = You design journeys and surveys and own the promises made at every touchpoint.
-home-intro-team_lead = You lead a frontline team: coach from real conversations and recognise great moments.
-home-intro-agent = This is your space: your feedback, your recognition, and a brief before each customer.
-home-intro-viewer = A read-only view across channels, journeys and teams.
-home-stat-journeys = journeys
-home-stat-touchpoints = touchpoints
-home-stat-teams = teams
-home-stat-agents = frontline agents
-home-stat-customers = customers
+home-title = דף הבית
+home-welcome = שלום, { $name }.
+home-your-team = הצוות שלך:
+home-intro-admin = באחריותך ניהול הארגון: אנשים, צוותים, הגדרות וגישה ל-API.
+home-intro-cx_manager = כאן מתכננים מסעות לקוח וסקרים, ובאחריותך ההבטחות שניתנות בכל נקודת מגע.
+home-intro-team_lead = בהובלתך צוות בקו הראשון: חניכה מתוך שיחות אמיתיות והוקרה על רגעים מצוינים.
+home-intro-agent = זה המרחב שלך: המשוב שלך, ההוקרה שלך ותדריך קצר לפני כל לקוח.
+home-intro-viewer = תצוגה לקריאה בלבד של כל הערוצים, מסעות הלקוח והצוותים.
+home-stat-journeys = מסעות לקוח
+home-stat-touchpoints = נקודות מגע
+home-stat-teams = צוותים
+home-stat-agents = נציגי שירות
+home-stat-customers = לקוחות
 
 ## Organisation settings
-settings-title = Organisation
-settings-name = Organisation name
-settings-default-locale = Default language
-settings-saved = Settings saved.
-settings-readonly = Only administrators can change these settings.
+settings-title = הארגון
+settings-name = שם הארגון
+settings-default-locale = שפת ברירת המחדל
+settings-saved = ההגדרות נשמרו.
+settings-readonly = רק מנהלי מערכת יכולים לשנות את ההגדרות האלה.
 
 ## People
-users-title = People
+users-title = אנשים
 users-count = { $count ->
-    [one] One person
-   *[other] { $count } people
+    [one] אדם אחד
+    [two] שני אנשים
+   *[other] { $count } אנשים
 }
-users-create = Add a person
-users-email = E-mail
-users-name = Name
-users-role = Role
-users-team = Team
-users-no-team = No team
-users-locale = Language
-users-password = Initial password (at least 10 characters)
-users-status = Status
-users-active = Active
-users-inactive = Deactivated
+users-create = הוספת משתמש/ת
+users-email = אימייל
+users-name = שם
+users-role = תפקיד
+users-team = צוות
+users-no-team = ללא צוות
+users-locale = שפה
+users-password = סיסמה ראשונית (10 תווים לפחות)
+users-status = סטטוס
+users-active = פעיל
+users-inactive = מושבת
 
 ## Teams
-teams-title = Teams
-teams-create = Add a team
-teams-name = Team name
-teams-lead = Team lead
-teams-no-lead = No lead yet
+teams-title = צוותים
+teams-create = הוספת צוות
+teams-name = שם הצוות
+teams-lead = ראש צוות
+teams-no-lead = עדיין אין ראש צוות
 teams-members = { $count ->
-    [one] One active member
-   *[other] { $count } active members
+    [one] אדם פעיל אחד בצוות
+    [two] שני אנשים פעילים בצוות
+   *[other] { $count } אנשים פעילים בצוות
 }
-teams-delete = Delete team (members are kept)
+teams-delete = מחיקת הצוות (האנשים בצוות לא יימחקו)
 
 ## Journeys
-journeys-title = Customer journeys
-journeys-intro = Every business meets its customers at five interfaces. Each touchpoint carries a promise; a promise the service does not keep makes a bad experience.
-journeys-create = New journey
-journeys-name = Journey name
-journeys-description = Description
-journeys-locale = Language of the journey
-journeys-default-stages = A new journey starts with the five stages: marketing promise, first contact, sales, service, after-service.
-journey-summary = { $stages } stages, { $touchpoints } touchpoints
-journey-edit = Edit journey
-journey-delete = Delete journey
-stage-add = Add a stage
-stage-edit = Edit stage
-stage-name = Stage name
-stage-kind = Kind of stage
-stage-position = Position
-stage-delete = Delete stage and its touchpoints
-stage-kind-marketing_promise = Marketing & advertising promise
-stage-kind-first_contact = First contact
-stage-kind-sales = Sales
-stage-kind-service = Service & product use
-stage-kind-after_service = After-service
-stage-kind-custom = Custom stage
-tp-add = Add a touchpoint
-tp-name = Touchpoint
-tp-stage = Stage
-tp-channel = Channel
-tp-owner = Owner
-tp-no-owner = No owner
-tp-promise = Promise:
-tp-position = Position
-tp-delete = Delete touchpoint
-tp-none = No touchpoints yet.
-channel-advertising = Advertising
-channel-web = Website
-channel-app = App
-channel-phone = Phone
-channel-email = E-mail
-channel-chat = Chat
+journeys-title = מסעות לקוח
+journeys-intro = כל עסק פוגש את לקוחותיו בחמישה ממשקים. כל נקודת מגע טומנת בחובה הבטחה, והבטחה שהשירות לא מקיים הופכת לחוויה רעה.
+journeys-create = מסע לקוח חדש
+journeys-name = שם מסע הלקוח
+journeys-description = תיאור
+journeys-locale = שפת מסע הלקוח
+journeys-default-stages = מסע לקוח חדש מתחיל בחמשת השלבים: הבטחת השיווק, קשר ראשון, מכירה, שירות ולאחר השירות.
+journey-summary = { $stages } שלבים, { $touchpoints } נקודות מגע
+journey-edit = עריכת מסע הלקוח
+journey-delete = מחיקת מסע הלקוח
+stage-add = הוספת שלב
+stage-edit = עריכת השלב
+stage-name = שם השלב
+stage-kind = סוג השלב
+stage-position = מיקום
+stage-delete = מחיקת השלב ונקודות המגע שבו
+stage-kind-marketing_promise = הבטחת השיווק והפרסום
+stage-kind-first_contact = קשר ראשון
+stage-kind-sales = מכירה
+stage-kind-service = שירות ושימוש במוצר
+stage-kind-after_service = לאחר השירות
+stage-kind-custom = שלב מותאם אישית
+tp-add = הוספת נקודת מגע
+tp-name = נקודת מגע
+tp-stage = שלב
+tp-channel = ערוץ
+tp-owner = אחראי/ת
+tp-no-owner = ללא אחראי/ת
+tp-promise = ההבטחה:
+tp-position = מיקום
+tp-delete = מחיקת נקודת המגע
+tp-none = עדיין אין נקודות מגע.
+channel-advertising = פרסום
+channel-web = אתר אינטרנט
+channel-app = אפליקציה
+channel-phone = טלפון
+channel-email = אימייל
+channel-chat = צ'אט
 channel-sms = SMS
-channel-social = Social media
-channel-mail = Post
-channel-in_person = In person
+channel-social = רשתות חברתיות
+channel-mail = דואר
+channel-in_person = פנים אל פנים
 
 ## Customers
-customers-title = Customers
-customers-search = Search by name, customer id or e-mail
-customers-search-submit = Search
+customers-title = לקוחות
+customers-search = חיפוש לפי שם, מזהה לקוח או אימייל
+customers-search-submit = חיפוש
 customers-total = { $count ->
-    [one] One customer
-   *[other] { $count } customers
+    [one] לקוח אחד
+    [two] שני לקוחות
+   *[other] { $count } לקוחות
 }
-customers-pages = Pages
-customers-external-id = Customer id
-customers-name = Name
-customers-locale = Language
-customers-email = E-mail
-customers-phone = Phone
-customers-consent = Consent
-consent-email = e-mail surveys
-consent-sms = SMS surveys
-consent-research = may be quoted
+customers-pages = עמודים
+customers-external-id = מזהה לקוח
+customers-name = שם
+customers-locale = שפה
+customers-email = אימייל
+customers-phone = טלפון
+customers-consent = הסכמה
+consent-email = סקרים באימייל
+consent-sms = סקרים ב-SMS
+consent-research = מותר לצטט
 
 ## API tokens
-tokens-title = API tokens
-tokens-intro = Tokens let integrations call the Rapport API as you, with your role. Send them as "Authorization: Bearer" headers.
-tokens-name = What is this token for?
-tokens-create = Create token
-tokens-created-once = Copy this token now. It is shown only once; Rapport keeps only a hash of it.
-tokens-prefix = Starts with
-tokens-last-used = Last used
-tokens-never = Never
-tokens-revoke = Revoke
-tokens-revoked = Revoked
+tokens-title = אסימוני API
+tokens-intro = אסימונים מאפשרים לאינטגרציות לפנות ל-API של Rapport בשמך ובהרשאות של התפקיד שלך. יש לשלוח אותם בכותרת "Authorization: Bearer".
+tokens-name = למה ישמש האסימון הזה?
+tokens-create = יצירת אסימון
+tokens-created-once = יש להעתיק את האסימון עכשיו. הוא מוצג פעם אחת בלבד, וב-Rapport נשמר רק גיבוב (hash) שלו.
+tokens-prefix = מתחיל ב-
+tokens-last-used = שימוש אחרון
+tokens-never = מעולם לא
+tokens-revoke = ביטול
+tokens-revoked = בוטל
 
 ## Audit log
-audit-title = Audit log
-audit-intro = Every change to organisation data, newest first. The log is append-only.
-audit-when = When (UTC)
-audit-who = Who
-audit-action = Action
-audit-entity = Record
-audit-detail = Detail
-audit-system = System
+audit-title = יומן ביקורת
+audit-intro = כל שינוי בנתוני הארגון, מהחדש לישן. ביומן אפשר רק להוסיף רשומות, לא לשנות או למחוק.
+audit-when = מתי (UTC)
+audit-who = מי
+audit-action = פעולה
+audit-entity = רשומה
+audit-detail = פרטים
+audit-system = מערכת
 
 ## Errors
-error-title = Something went wrong
-error-back = Back to Rapport
-error-403 = Your role does not allow this page or action.
-error-404 = We could not find that page or record.
-error-413 = What you sent is too large.
-error-422 = Some of what you entered could not be accepted. Go back, check it and try again.
-error-429 = Too many attempts. Please wait a little and try again.
-error-503 = Rapport cannot reach its database right now. Please try again shortly.
-error-generic = An unexpected error happened. It has been logged.
+error-title = משהו השתבש
+error-back = חזרה ל-Rapport
+error-403 = התפקיד שלך לא מאפשר גישה לדף הזה או לפעולה הזו.
+error-404 = לא מצאנו את הדף או את הרשומה.
+error-413 = הנתונים שנשלחו גדולים מדי.
+error-422 = חלק מהפרטים שהוזנו לא התקבלו. יש לחזור, לבדוק אותם ולנסות שוב.
+error-429 = יותר מדי ניסיונות. יש להמתין מעט ולנסות שוב.
+error-503 = ל-Rapport אין כרגע גישה למסד הנתונים. אפשר לנסות שוב בעוד רגע.
+error-generic = אירעה שגיאה לא צפויה. השגיאה נרשמה ביומן.
