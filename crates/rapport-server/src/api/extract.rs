@@ -56,9 +56,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .strip_prefix("unknown field `")
             .and_then(|r| r.split('`').next())
         {
-            // For unknown fields the path points at the parent object; name the field itself.
+            // serde_path_to_error may or may not already end the path with the unknown key.
             Some(if path == "." || path.is_empty() {
                 unknown.to_string()
+            } else if path == unknown || path.ends_with(&format!(".{unknown}")) {
+                path
             } else {
                 format!("{path}.{unknown}")
             })
