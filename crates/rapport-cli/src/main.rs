@@ -15,10 +15,19 @@ use rapport_storage::{Actor, Storage};
 mod analyze;
 
 #[derive(Debug, Parser)]
-#[command(name = "rapport", version, about = "Rapport: frontline-first customer experience platform")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: frontline-first customer experience platform"
+)]
 struct Cli {
     /// Log format: `text` for people, `json` for log collectors.
-    #[arg(long, global = true, env = "RAPPORT_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "RAPPORT_LOG_FORMAT",
+        default_value = "text"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -53,7 +62,11 @@ enum Command {
 #[derive(Debug, Args)]
 struct DbArgs {
     /// `sqlite://PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "RAPPORT_DATABASE_URL", default_value = "sqlite://rapport.db")]
+    #[arg(
+        long,
+        env = "RAPPORT_DATABASE_URL",
+        default_value = "sqlite://rapport.db"
+    )]
     database_url: String,
 }
 
@@ -144,7 +157,9 @@ struct TokenCreateArgs {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -216,7 +231,10 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let db = dir.join("rapport.db");
     if db.exists() {
-        bail!("{} already exists; pass an empty --data-dir (the demo always starts fresh)", db.display());
+        bail!(
+            "{} already exists; pass an empty --data-dir (the demo always starts fresh)",
+            db.display()
+        );
     }
     let url = format!("sqlite://{}", db.display());
     let store = rapport_storage::connect(&url).await?;
@@ -240,7 +258,10 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
         None if done == total => tracing::info!(step, total, "seeded"),
         None => {}
     };
-    let size = rapport_server::demo::DemoSize { customers: a.customers, ..Default::default() };
+    let size = rapport_server::demo::DemoSize {
+        customers: a.customers,
+        ..Default::default()
+    };
     let world = rapport_server::demo::seed(&*store, size, &progress).await?;
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -262,8 +283,15 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
     config.demo = true;
     let app = Application::build_with_store(config, store).await?;
     println!();
-    println!("Rapport demo is running at http://{}:{}/", a.addr.ip(), app.port());
-    println!("Sign in with any of these (password: {}):", rapport_server::demo::DEMO_PASSWORD);
+    println!(
+        "Rapport demo is running at http://{}:{}/",
+        a.addr.ip(),
+        app.port()
+    );
+    println!(
+        "Sign in with any of these (password: {}):",
+        rapport_server::demo::DEMO_PASSWORD
+    );
     for (email, role) in rapport_server::demo::DEMO_LOGINS {
         println!("  {email:<20} {role}");
     }
@@ -291,7 +319,14 @@ async fn user_create(a: UserCreateArgs) -> anyhow::Result<()> {
     let email = Email::parse("--email", &a.email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let role = Role::parse(&a.role).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let locale = Locale::parse("--locale", &a.locale).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let name = a.name.clone().unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user").to_string());
+    let name = a.name.clone().unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("user")
+            .to_string()
+    });
     let display_name = Name::parse("--name", &name).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password = read_password().await?;
     let store = rapport_storage::connect(&a.db.database_url).await?;
@@ -318,21 +353,40 @@ async fn user_create(a: UserCreateArgs) -> anyhow::Result<()> {
     let user = store
         .create_user(
             Actor::system(org.id),
-            &NewUser { email, display_name, role, team_id, locale, password_hash: Some(hash) },
+            &NewUser {
+                email,
+                display_name,
+                role,
+                team_id,
+                locale,
+                password_hash: Some(hash),
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created user {} ({}) in organisation {}", user.email, user.role, org.slug);
+    println!(
+        "created user {} ({}) in organisation {}",
+        user.email, user.role, org.slug
+    );
     Ok(())
 }
 
-async fn find_team(store: &dyn Storage, org: rapport_domain::OrgId, name: &str) -> anyhow::Result<TeamId> {
+async fn find_team(
+    store: &dyn Storage,
+    org: rapport_domain::OrgId,
+    name: &str,
+) -> anyhow::Result<TeamId> {
     let teams = store.list_teams(org).await?;
     teams
         .iter()
         .find(|t| t.name == name)
         .map(|t| t.id)
-        .with_context(|| format!("--team: no team named {name:?}; existing: {:?}", teams.iter().map(|t| &t.name).collect::<Vec<_>>()))
+        .with_context(|| {
+            format!(
+                "--team: no team named {name:?}; existing: {:?}",
+                teams.iter().map(|t| &t.name).collect::<Vec<_>>()
+            )
+        })
 }
 
 async fn token_create(a: TokenCreateArgs) -> anyhow::Result<()> {
@@ -345,7 +399,9 @@ async fn token_create(a: TokenCreateArgs) -> anyhow::Result<()> {
         .await?
         .with_context(|| format!("--email: no user {email:?}", email = email.as_str()))?;
     let (secret, prefix, hash) = secrets::new_api_token();
-    store.create_api_token(Actor::system(user.org_id), user.id, &name, &prefix, &hash).await?;
+    store
+        .create_api_token(Actor::system(user.org_id), user.id, &name, &prefix, &hash)
+        .await?;
     eprintln!("API token for {} (shown once; store it now):", user.email);
     println!("{secret}");
     Ok(())

@@ -29,15 +29,42 @@ async fn health_ready_metrics_and_openapi_answer(app: TestApp) {
     assert_eq!(r.json::<Value>().await.unwrap()["database"], "ok");
     let r = c.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
-    let r = c.get(app.url("/api/v1/me")).bearer_auth("rpt_0000000000").send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthenticated"
+    );
+    let r = c
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("rpt_0000000000")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401, "a bad token is 401");
     assert_eq!(r.headers()["content-type"], "application/json");
-    let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("rapport_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"), "{metrics}");
+    let metrics = c
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "rapport_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("rapport_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("rapport_db_pool_connections{state=\"open\"}"));
-    let doc: Value = c.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = c
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/v1/journeys/{id}"]["get"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -57,45 +84,101 @@ struct Fixture {
 async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixture {
     let a = Actor::system(org);
     let s = &app.store;
-    let team = s.create_team(a, &NewTeam { name: Name::parse("n", &format!("team {tag}")).unwrap(), lead_id: None }).await.unwrap();
+    let team = s
+        .create_team(
+            a,
+            &NewTeam {
+                name: Name::parse("n", &format!("team {tag}")).unwrap(),
+                lead_id: None,
+            },
+        )
+        .await
+        .unwrap();
     let user = s
-        .create_user(a, &NewUser {
-            email: Email::parse("e", &format!("target-{tag}@x.test")).unwrap(),
-            display_name: Name::parse("n", "Target").unwrap(),
-            role: Role::Agent,
-            team_id: Some(team.id),
-            locale: Locale::He,
-            password_hash: None,
-        })
+        .create_user(
+            a,
+            &NewUser {
+                email: Email::parse("e", &format!("target-{tag}@x.test")).unwrap(),
+                display_name: Name::parse("n", "Target").unwrap(),
+                role: Role::Agent,
+                team_id: Some(team.id),
+                locale: Locale::He,
+                password_hash: None,
+            },
+        )
         .await
         .unwrap();
     let customer = s
-        .create_customer(a, &NewCustomer {
-            external_id: Name::parse("x", &format!("C-{tag}")).unwrap(),
-            name: Name::parse("n", "Νίκος").unwrap(),
-            locale: Locale::El,
-            email: None,
-            phone: None,
-            consent: Consent::default(),
-        })
+        .create_customer(
+            a,
+            &NewCustomer {
+                external_id: Name::parse("x", &format!("C-{tag}")).unwrap(),
+                name: Name::parse("n", "Νίκος").unwrap(),
+                locale: Locale::El,
+                email: None,
+                phone: None,
+                consent: Consent::default(),
+            },
+        )
         .await
         .unwrap();
-    let journey = s.create_journey(a, &NewJourney { name: Name::parse("n", "J").unwrap(), description: None, locale: Locale::En }).await.unwrap();
-    let stage = s.create_stage(a, journey.journey.id, &NewStage { name: Name::parse("n", "extra").unwrap(), kind: StageKind::Custom, position: None }).await.unwrap();
+    let journey = s
+        .create_journey(
+            a,
+            &NewJourney {
+                name: Name::parse("n", "J").unwrap(),
+                description: None,
+                locale: Locale::En,
+            },
+        )
+        .await
+        .unwrap();
+    let stage = s
+        .create_stage(
+            a,
+            journey.journey.id,
+            &NewStage {
+                name: Name::parse("n", "extra").unwrap(),
+                kind: StageKind::Custom,
+                position: None,
+            },
+        )
+        .await
+        .unwrap();
     let tp = s
-        .create_touchpoint(a, &NewTouchpoint {
-            stage_id: stage.id,
-            name: Name::parse("n", "tp").unwrap(),
-            channel: Channel::Phone,
-            owner_id: None,
-            promise: None,
-            position: None,
-        })
+        .create_touchpoint(
+            a,
+            &NewTouchpoint {
+                stage_id: stage.id,
+                name: Name::parse("n", "tp").unwrap(),
+                channel: Channel::Phone,
+                owner_id: None,
+                promise: None,
+                position: None,
+            },
+        )
         .await
         .unwrap();
     let (_, prefix, hash) = rapport_server::auth::secrets::new_api_token();
-    let token = s.create_api_token(a, caller.user.id, &Name::parse("n", "extra").unwrap(), &prefix, &hash).await.unwrap();
-    Fixture { user: user.id.0, team: team.id.0, customer: customer.id.0, journey: journey.journey.id.0, stage: stage.id.0, touchpoint: tp.id.0, token: token.id.0 }
+    let token = s
+        .create_api_token(
+            a,
+            caller.user.id,
+            &Name::parse("n", "extra").unwrap(),
+            &prefix,
+            &hash,
+        )
+        .await
+        .unwrap();
+    Fixture {
+        user: user.id.0,
+        team: team.id.0,
+        customer: customer.id.0,
+        journey: journey.journey.id.0,
+        stage: stage.id.0,
+        touchpoint: tp.id.0,
+        token: token.id.0,
+    }
 }
 
 /// Every API operation, the access level it requires and a valid request for it. Deletes come
@@ -106,50 +189,194 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
     vec![
         (m("GET"), "/api/v1/me".into(), Members, None),
         (m("GET"), "/api/v1/organisation".into(), Members, None),
-        (m("PUT"), "/api/v1/organisation".into(), Admins, Some(json!({"name": "Renamed", "default_locale": "he"}))),
+        (
+            m("PUT"),
+            "/api/v1/organisation".into(),
+            Admins,
+            Some(json!({"name": "Renamed", "default_locale": "he"})),
+        ),
         (m("GET"), "/api/v1/users".into(), Leads, None),
-        (m("POST"), "/api/v1/users".into(), Admins, Some(json!({"email": format!("new-{tag}@x.test"), "display_name": "New", "role": "agent"}))),
+        (
+            m("POST"),
+            "/api/v1/users".into(),
+            Admins,
+            Some(
+                json!({"email": format!("new-{tag}@x.test"), "display_name": "New", "role": "agent"}),
+            ),
+        ),
         (m("GET"), format!("/api/v1/users/{}", f.user), Leads, None),
-        (m("PUT"), format!("/api/v1/users/{}", f.user), Admins, Some(json!({"display_name": "T", "role": "agent", "team_id": f.team, "locale": "el", "active": true}))),
+        (
+            m("PUT"),
+            format!("/api/v1/users/{}", f.user),
+            Admins,
+            Some(
+                json!({"display_name": "T", "role": "agent", "team_id": f.team, "locale": "el", "active": true}),
+            ),
+        ),
         (m("GET"), "/api/v1/teams".into(), Members, None),
-        (m("POST"), "/api/v1/teams".into(), Admins, Some(json!({"name": format!("new team {tag}")}))),
+        (
+            m("POST"),
+            "/api/v1/teams".into(),
+            Admins,
+            Some(json!({"name": format!("new team {tag}")})),
+        ),
         (m("GET"), format!("/api/v1/teams/{}", f.team), Members, None),
-        (m("PUT"), format!("/api/v1/teams/{}", f.team), Admins, Some(json!({"name": format!("renamed {tag}"), "lead_id": null}))),
+        (
+            m("PUT"),
+            format!("/api/v1/teams/{}", f.team),
+            Admins,
+            Some(json!({"name": format!("renamed {tag}"), "lead_id": null})),
+        ),
         (m("GET"), "/api/v1/customers".into(), Frontline, None),
-        (m("POST"), "/api/v1/customers".into(), Managers, Some(json!({"external_id": format!("N-{tag}"), "name": "דנה", "locale": "he"}))),
-        (m("GET"), format!("/api/v1/customers/{}", f.customer), Frontline, None),
-        (m("PUT"), format!("/api/v1/customers/{}", f.customer), Managers, Some(json!({"external_id": format!("C-{tag}"), "name": "Νίκος Π.", "locale": "el", "consent": {"email": true}}))),
+        (
+            m("POST"),
+            "/api/v1/customers".into(),
+            Managers,
+            Some(json!({"external_id": format!("N-{tag}"), "name": "דנה", "locale": "he"})),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/customers/{}", f.customer),
+            Frontline,
+            None,
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/customers/{}", f.customer),
+            Managers,
+            Some(
+                json!({"external_id": format!("C-{tag}"), "name": "Νίκος Π.", "locale": "el", "consent": {"email": true}}),
+            ),
+        ),
         (m("GET"), "/api/v1/journeys".into(), Members, None),
-        (m("POST"), "/api/v1/journeys".into(), Managers, Some(json!({"name": "New journey", "locale": "he"}))),
-        (m("GET"), format!("/api/v1/journeys/{}", f.journey), Members, None),
-        (m("PUT"), format!("/api/v1/journeys/{}", f.journey), Managers, Some(json!({"name": "J2", "locale": "en"}))),
-        (m("POST"), format!("/api/v1/journeys/{}/stages", f.journey), Managers, Some(json!({"name": "Loyalty", "kind": "custom"}))),
-        (m("PUT"), format!("/api/v1/stages/{}", f.stage), Managers, Some(json!({"name": "Extra", "kind": "custom", "position": 0}))),
-        (m("POST"), "/api/v1/touchpoints".into(), Managers, Some(json!({"stage_id": f.stage, "name": "Callback", "channel": "phone", "promise": "Within 2 hours"}))),
-        (m("GET"), format!("/api/v1/touchpoints/{}", f.touchpoint), Members, None),
-        (m("PUT"), format!("/api/v1/touchpoints/{}", f.touchpoint), Managers, Some(json!({"stage_id": f.stage, "name": "tp", "channel": "chat"}))),
+        (
+            m("POST"),
+            "/api/v1/journeys".into(),
+            Managers,
+            Some(json!({"name": "New journey", "locale": "he"})),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/journeys/{}", f.journey),
+            Members,
+            None,
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/journeys/{}", f.journey),
+            Managers,
+            Some(json!({"name": "J2", "locale": "en"})),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/journeys/{}/stages", f.journey),
+            Managers,
+            Some(json!({"name": "Loyalty", "kind": "custom"})),
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/stages/{}", f.stage),
+            Managers,
+            Some(json!({"name": "Extra", "kind": "custom", "position": 0})),
+        ),
+        (
+            m("POST"),
+            "/api/v1/touchpoints".into(),
+            Managers,
+            Some(
+                json!({"stage_id": f.stage, "name": "Callback", "channel": "phone", "promise": "Within 2 hours"}),
+            ),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/touchpoints/{}", f.touchpoint),
+            Members,
+            None,
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/touchpoints/{}", f.touchpoint),
+            Managers,
+            Some(json!({"stage_id": f.stage, "name": "tp", "channel": "chat"})),
+        ),
         (m("GET"), "/api/v1/tokens".into(), Members, None),
-        (m("POST"), "/api/v1/tokens".into(), Members, Some(json!({"name": "integration"}))),
+        (
+            m("POST"),
+            "/api/v1/tokens".into(),
+            Members,
+            Some(json!({"name": "integration"})),
+        ),
         (m("GET"), "/api/v1/audit".into(), Admins, None),
-        (m("DELETE"), format!("/api/v1/tokens/{}", f.token), Members, None),
-        (m("DELETE"), format!("/api/v1/touchpoints/{}", f.touchpoint), Managers, None),
-        (m("DELETE"), format!("/api/v1/stages/{}", f.stage), Managers, None),
-        (m("DELETE"), format!("/api/v1/journeys/{}", f.journey), Managers, None),
-        (m("DELETE"), format!("/api/v1/customers/{}", f.customer), Managers, None),
-        (m("DELETE"), format!("/api/v1/teams/{}", f.team), Admins, None),
-        (m("DELETE"), format!("/api/v1/users/{}", f.user), Admins, None),
+        (
+            m("DELETE"),
+            format!("/api/v1/tokens/{}", f.token),
+            Members,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/touchpoints/{}", f.touchpoint),
+            Managers,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/stages/{}", f.stage),
+            Managers,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/journeys/{}", f.journey),
+            Managers,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/customers/{}", f.customer),
+            Managers,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/teams/{}", f.team),
+            Admins,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/users/{}", f.user),
+            Admins,
+            None,
+        ),
     ]
 }
 
 /// Replaces concrete ids with `{id}` to compare with the OpenAPI paths.
 fn template(path: &str) -> String {
-    path.split('/').map(|seg| if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() { "{id}" } else { seg }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|seg| {
+            if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() {
+                "{id}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 async fn every_route_enforces_its_role(app: TestApp) {
     let (org, callers) = app.callers("acme").await;
     // The table must cover every operation the router documents, and nothing else.
-    let doc: Value = TestApp::client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = TestApp::client()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut documented: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
@@ -157,7 +384,10 @@ async fn every_route_enforces_its_role(app: TestApp) {
         }
     }
     let probe = fixture(&app, org.id, &callers[0], "probe").await;
-    let mut tabled: Vec<String> = routes(&probe, "probe").iter().map(|(m, p, _, _)| format!("{m} {}", template(p))).collect();
+    let mut tabled: Vec<String> = routes(&probe, "probe")
+        .iter()
+        .map(|(m, p, _, _)| format!("{m} {}", template(p)))
+        .collect();
     documented.sort();
     tabled.sort();
     assert_eq!(tabled, documented, "role table and router disagree");
@@ -170,10 +400,17 @@ async fn every_route_enforces_its_role(app: TestApp) {
             let (status, json) = app.api(caller, method.clone(), &path, body).await;
             let cell = format!("{method} {path} as {tag}");
             if access.allows(caller.user.role) {
-                assert!((200..300).contains(&status), "{cell}: expected success, got {status} {json}");
+                assert!(
+                    (200..300).contains(&status),
+                    "{cell}: expected success, got {status} {json}"
+                );
             } else {
                 assert_eq!(status, 403, "{cell}: expected 403, got {status} {json}");
-                assert_eq!(json, json!({"error": {"code": "forbidden", "message": "your role does not allow this"}}), "{cell}: body leaks data");
+                assert_eq!(
+                    json,
+                    json!({"error": {"code": "forbidden", "message": "your role does not allow this"}}),
+                    "{cell}: body leaks data"
+                );
             }
             cells += 1;
         }
@@ -187,31 +424,55 @@ async fn organisations_never_see_each_other(app: TestApp) {
     let f = fixture(&app, org_a.id, &a[0], "iso").await;
     let admin_b = &b[0];
     for (method, path, _, body) in routes(&f, "iso") {
-        let has_id = path.split('/').any(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()));
+        let has_id = path
+            .split('/')
+            .any(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()));
         if !has_id {
             continue;
         }
         let (status, json) = app.api(admin_b, method.clone(), &path, body).await;
         // Another organisation's record is indistinguishable from one that does not exist.
         // (Creating a stage or touchpoint under A's journey names A's id in the path or body.)
-        assert!(status == 404 || status == 422, "{method} {path} from org B: {status} {json}");
+        assert!(
+            status == 404 || status == 422,
+            "{method} {path} from org B: {status} {json}"
+        );
         assert!(json.get("error").is_some(), "{json}");
     }
     // Lists show only B's own rows.
     let (_, users) = app.api(admin_b, Method::GET, "/api/v1/users", None).await;
-    assert!(users.as_array().unwrap().iter().all(|u| u["org_id"] == json!(admin_b.user.org_id.0)));
-    let (_, customers) = app.api(admin_b, Method::GET, "/api/v1/customers", None).await;
+    assert!(users
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["org_id"] == json!(admin_b.user.org_id.0)));
+    let (_, customers) = app
+        .api(admin_b, Method::GET, "/api/v1/customers", None)
+        .await;
     assert_eq!(customers["total"], 0);
-    let (_, journeys) = app.api(admin_b, Method::GET, "/api/v1/journeys", None).await;
+    let (_, journeys) = app
+        .api(admin_b, Method::GET, "/api/v1/journeys", None)
+        .await;
     assert_eq!(journeys.as_array().unwrap().len(), 0);
     // A's rows are untouched after B's attempts.
-    let (_, journey) = app.api(&a[0], Method::GET, &format!("/api/v1/journeys/{}", f.journey), None).await;
+    let (_, journey) = app
+        .api(
+            &a[0],
+            Method::GET,
+            &format!("/api/v1/journeys/{}", f.journey),
+            None,
+        )
+        .await;
     assert_eq!(journey["name"], "J");
     // Creating with a reference to A's team from B is a 422 naming the field.
     let (status, json) = app
         .api(admin_b, Method::POST, "/api/v1/users", Some(json!({"email": "sneaky@b.test", "display_name": "S", "role": "agent", "team_id": f.team})))
         .await;
-    assert_eq!((status, json["error"]["field"].as_str()), (422, Some("team_id")), "{json}");
+    assert_eq!(
+        (status, json["error"]["field"].as_str()),
+        (422, Some("team_id")),
+        "{json}"
+    );
 }
 
 /// Counts of everything an input could have written, to prove a rejected request wrote nothing.
@@ -220,8 +481,16 @@ async fn snapshot(app: &TestApp, c: &Caller) -> Value {
     let (_, customers) = app.api(c, Method::GET, "/api/v1/customers", None).await;
     let (_, journeys) = app.api(c, Method::GET, "/api/v1/journeys", None).await;
     let (_, teams) = app.api(c, Method::GET, "/api/v1/teams", None).await;
-    let (_, audit) = app.api(c, Method::GET, "/api/v1/audit?limit=1000", None).await;
-    json!([users, customers, journeys, teams, audit.as_array().unwrap().len()])
+    let (_, audit) = app
+        .api(c, Method::GET, "/api/v1/audit?limit=1000", None)
+        .await;
+    json!([
+        users,
+        customers,
+        journeys,
+        teams,
+        audit.as_array().unwrap().len()
+    ])
 }
 
 async fn bad_input_is_rejected_with_the_field_named_and_nothing_written(app: TestApp) {
@@ -233,98 +502,268 @@ async fn bad_input_is_rejected_with_the_field_named_and_nothing_written(app: Tes
         let url = app.url("/api/v1/customers");
         let token = admin.token.clone();
         async move {
-            let r = client.post(url).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap();
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
     let (s, j) = raw("{\"external_id\": \"X\", \"name\": ", "application/json").await;
-    assert_eq!((s, j["error"]["code"].as_str()), (400, Some("bad_request")), "{j}");
+    assert_eq!(
+        (s, j["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{j}"
+    );
     let (s, j) = raw("external_id=X", "application/x-www-form-urlencoded").await;
     assert_eq!(s, 415, "{j}");
     let cases = [
-        (json!({"external_id": "X", "name": "N", "locale": "he", "colour": "red"}), "colour"),
-        (json!({"external_id": 5, "name": "N", "locale": "he"}), "external_id"),
-        (json!({"external_id": "X", "name": "N", "locale": "fr"}), "locale"),
-        (json!({"external_id": "X", "name": "  ", "locale": "he"}), "name"),
-        (json!({"external_id": "X", "name": "N", "locale": "he", "email": "not-an-email"}), "email"),
-        (json!({"external_id": "X", "name": "N", "locale": "he", "phone": "call me"}), "phone"),
-        (json!({"external_id": "X", "name": "N\u{202E}evil", "locale": "he"}), "name"),
-        (json!({"external_id": "X", "name": "N", "locale": "he", "consent": {"email": "yes"}}), "consent.email"),
-        (json!({"external_id": "X", "name": "N", "locale": "he", "consent": {"fax": true}}), "consent.fax"),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "he", "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"external_id": 5, "name": "N", "locale": "he"}),
+            "external_id",
+        ),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "fr"}),
+            "locale",
+        ),
+        (
+            json!({"external_id": "X", "name": "  ", "locale": "he"}),
+            "name",
+        ),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "he", "email": "not-an-email"}),
+            "email",
+        ),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "he", "phone": "call me"}),
+            "phone",
+        ),
+        (
+            json!({"external_id": "X", "name": "N\u{202E}evil", "locale": "he"}),
+            "name",
+        ),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "he", "consent": {"email": "yes"}}),
+            "consent.email",
+        ),
+        (
+            json!({"external_id": "X", "name": "N", "locale": "he", "consent": {"fax": true}}),
+            "consent.fax",
+        ),
     ];
     for (body, field) in cases {
-        let (s, j) = app.api(admin, Method::POST, "/api/v1/customers", Some(body.clone())).await;
+        let (s, j) = app
+            .api(admin, Method::POST, "/api/v1/customers", Some(body.clone()))
+            .await;
         assert_eq!(s, 422, "{body} → {j}");
         assert_eq!(j["error"]["field"], field, "{body} → {j}");
         assert_eq!(j["error"]["code"], "invalid");
     }
-    let (s, j) = app.api(admin, Method::POST, "/api/v1/customers", Some(json!({"name": "N", "locale": "he"}))).await;
+    let (s, j) = app
+        .api(
+            admin,
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "N", "locale": "he"})),
+        )
+        .await;
     assert!(s == 400 || s == 422, "missing field: {s} {j}");
-    assert!(j["error"]["message"].as_str().unwrap().contains("external_id"), "{j}");
+    assert!(
+        j["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("external_id"),
+        "{j}"
+    );
     // Oversize body (limit is 64 KiB in tests).
     let big = json!({"external_id": "X", "name": "N".repeat(100_000), "locale": "he"});
-    let (s, j) = app.api(admin, Method::POST, "/api/v1/customers", Some(big)).await;
+    let (s, j) = app
+        .api(admin, Method::POST, "/api/v1/customers", Some(big))
+        .await;
     assert_eq!(s, 413, "{j}");
     assert_eq!(j["error"]["code"], "payload_too_large");
     // Bad path and query parameters.
-    let (s, j) = app.api(admin, Method::GET, "/api/v1/customers/abc", None).await;
+    let (s, j) = app
+        .api(admin, Method::GET, "/api/v1/customers/abc", None)
+        .await;
     assert_eq!((s, j["error"]["field"].as_str()), (400, Some("id")), "{j}");
-    let (s, j) = app.api(admin, Method::GET, "/api/v1/customers?limit=many", None).await;
-    assert_eq!((s, j["error"]["field"].as_str()), (400, Some("limit")), "{j}");
-    let (s, j) = app.api(admin, Method::GET, "/api/v1/customers?limit=100000", None).await;
-    assert_eq!((s, j["error"]["field"].as_str()), (422, Some("limit")), "{j}");
+    let (s, j) = app
+        .api(admin, Method::GET, "/api/v1/customers?limit=many", None)
+        .await;
+    assert_eq!(
+        (s, j["error"]["field"].as_str()),
+        (400, Some("limit")),
+        "{j}"
+    );
+    let (s, j) = app
+        .api(admin, Method::GET, "/api/v1/customers?limit=100000", None)
+        .await;
+    assert_eq!(
+        (s, j["error"]["field"].as_str()),
+        (422, Some("limit")),
+        "{j}"
+    );
     // Duplicates are conflicts, and the first record survives.
     let ok = json!({"external_id": "DUP", "name": "First", "locale": "en"});
-    assert_eq!(app.api(admin, Method::POST, "/api/v1/customers", Some(ok)).await.0, 201);
+    assert_eq!(
+        app.api(admin, Method::POST, "/api/v1/customers", Some(ok))
+            .await
+            .0,
+        201
+    );
     let after_first = snapshot(&app, admin).await;
-    let (s, j) = app.api(admin, Method::POST, "/api/v1/customers", Some(json!({"external_id": "DUP", "name": "Second", "locale": "en"}))).await;
-    assert_eq!((s, j["error"]["field"].as_str()), (409, Some("external_id")), "{j}");
-    assert_eq!(snapshot(&app, admin).await, after_first, "a conflict must not write");
+    let (s, j) = app
+        .api(
+            admin,
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"external_id": "DUP", "name": "Second", "locale": "en"})),
+        )
+        .await;
+    assert_eq!(
+        (s, j["error"]["field"].as_str()),
+        (409, Some("external_id")),
+        "{j}"
+    );
+    assert_eq!(
+        snapshot(&app, admin).await,
+        after_first,
+        "a conflict must not write"
+    );
     assert_ne!(before, after_first);
     // Unknown routes are JSON 404s too.
-    let (s, j) = app.api(admin, Method::GET, "/api/v1/nothing-here", None).await;
+    let (s, j) = app
+        .api(admin, Method::GET, "/api/v1/nothing-here", None)
+        .await;
     assert_eq!((s, j["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 async fn journeys_start_with_five_stages_and_touchpoints_keep_their_promise(app: TestApp) {
     let (_, callers) = app.callers("j").await;
     let manager = &callers[1];
-    let (s, j) = app.api(manager, Method::POST, "/api/v1/journeys", Some(json!({"name": "תביעת ביטוח", "locale": "he"}))).await;
+    let (s, j) = app
+        .api(
+            manager,
+            Method::POST,
+            "/api/v1/journeys",
+            Some(json!({"name": "תביעת ביטוח", "locale": "he"})),
+        )
+        .await;
     assert_eq!(s, 201, "{j}");
-    let kinds: Vec<&str> = j["stages"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["marketing_promise", "first_contact", "sales", "service", "after_service"]);
+    let kinds: Vec<&str> = j["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "marketing_promise",
+            "first_contact",
+            "sales",
+            "service",
+            "after_service"
+        ]
+    );
     assert_eq!(j["stages"][0]["name"], "שיווק ופרסום: ההבטחה");
     let service = j["stages"][3]["id"].as_i64().unwrap();
     let (s, tp) = app
         .api(manager, Method::POST, "/api/v1/touchpoints", Some(json!({"stage_id": service, "name": "שמאי", "channel": "in_person", "owner_id": callers[2].user.id.0, "promise": "שמאי יגיע תוך 48 שעות"})))
         .await;
     assert_eq!(s, 201, "{tp}");
-    let (_, map) = app.api(&callers[4], Method::GET, &format!("/api/v1/journeys/{}", j["id"]), None).await;
-    assert_eq!(map["stages"][3]["touchpoints"][0]["promise"], "שמאי יגיע תוך 48 שעות");
-    assert_eq!(map["stages"][3]["touchpoints"][0]["owner_id"], callers[2].user.id.0);
-    let (s, e) = app.api(manager, Method::POST, "/api/v1/touchpoints", Some(json!({"stage_id": service, "name": "x", "channel": "pigeon"}))).await;
+    let (_, map) = app
+        .api(
+            &callers[4],
+            Method::GET,
+            &format!("/api/v1/journeys/{}", j["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        map["stages"][3]["touchpoints"][0]["promise"],
+        "שמאי יגיע תוך 48 שעות"
+    );
+    assert_eq!(
+        map["stages"][3]["touchpoints"][0]["owner_id"],
+        callers[2].user.id.0
+    );
+    let (s, e) = app
+        .api(
+            manager,
+            Method::POST,
+            "/api/v1/touchpoints",
+            Some(json!({"stage_id": service, "name": "x", "channel": "pigeon"})),
+        )
+        .await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("channel")));
     // The audit log recorded who did it.
-    let (_, audit) = app.api(&callers[0], Method::GET, "/api/v1/audit", None).await;
-    let entry = audit.as_array().unwrap().iter().find(|e| e["entity"] == "touchpoint").unwrap();
+    let (_, audit) = app
+        .api(&callers[0], Method::GET, "/api/v1/audit", None)
+        .await;
+    let entry = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entity"] == "touchpoint")
+        .unwrap();
     assert_eq!(entry["actor_id"], manager.user.id.0);
 }
 
 async fn tokens_are_shown_once_and_revocable(app: TestApp) {
     let (_, callers) = app.callers("t").await;
     let agent = &callers[3];
-    let (s, created) = app.api(agent, Method::POST, "/api/v1/tokens", Some(json!({"name": "my script"}))).await;
+    let (s, created) = app
+        .api(
+            agent,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "my script"})),
+        )
+        .await;
     assert_eq!(s, 201);
     let secret = created["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("rpt_") && secret.len() > 60);
     let (_, list) = app.api(agent, Method::GET, "/api/v1/tokens", None).await;
-    assert!(!list.to_string().contains(&secret), "secrets are never listed");
-    let second = Caller { user: agent.user.clone(), token: secret };
-    assert_eq!(app.api(&second, Method::GET, "/api/v1/me", None).await.0, 200);
+    assert!(
+        !list.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let second = Caller {
+        user: agent.user.clone(),
+        token: secret,
+    };
+    assert_eq!(
+        app.api(&second, Method::GET, "/api/v1/me", None).await.0,
+        200
+    );
     let id = created["id"].as_i64().unwrap();
-    assert_eq!(app.api(agent, Method::DELETE, &format!("/api/v1/tokens/{id}"), None).await.0, 204);
-    assert_eq!(app.api(&second, Method::GET, "/api/v1/me", None).await.0, 401);
+    assert_eq!(
+        app.api(agent, Method::DELETE, &format!("/api/v1/tokens/{id}"), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        app.api(&second, Method::GET, "/api/v1/me", None).await.0,
+        401
+    );
     // Someone else's token cannot be revoked.
-    let (s, _) = app.api(&callers[0], Method::DELETE, &format!("/api/v1/tokens/{id}"), None).await;
+    let (s, _) = app
+        .api(
+            &callers[0],
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(s, 404);
 }

@@ -83,7 +83,13 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
         }));
-        TestApp { base, store, db_url: db.url.clone(), _db: db, shutdown: Some(tx) }
+        TestApp {
+            base,
+            store,
+            db_url: db.url.clone(),
+            _db: db,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -102,7 +108,14 @@ impl TestApp {
     }
 
     /// Creates a user with a password and an API token.
-    pub async fn caller(&self, org: OrgId, email: &str, role: Role, locale: Locale, team: Option<TeamId>) -> Caller {
+    pub async fn caller(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: Role,
+        locale: Locale,
+        team: Option<TeamId>,
+    ) -> Caller {
         let hash = password::hash(PASSWORD).unwrap();
         let user = self
             .store
@@ -121,10 +134,19 @@ impl TestApp {
             .unwrap();
         let (secret, prefix, h) = secrets::new_api_token();
         self.store
-            .create_api_token(Actor::system(org), user.id, &Name::parse("n", "test").unwrap(), &prefix, &h)
+            .create_api_token(
+                Actor::system(org),
+                user.id,
+                &Name::parse("n", "test").unwrap(),
+                &prefix,
+                &h,
+            )
             .await
             .unwrap();
-        Caller { user, token: secret }
+        Caller {
+            user,
+            token: secret,
+        }
     }
 
     /// One caller per role in a fresh organisation.
@@ -132,7 +154,16 @@ impl TestApp {
         let org = self.org(slug).await;
         let mut out = vec![];
         for role in Role::ALL {
-            out.push(self.caller(org.id, &format!("{}@{slug}.test", role.as_str()), role, Locale::En, None).await);
+            out.push(
+                self.caller(
+                    org.id,
+                    &format!("{}@{slug}.test", role.as_str()),
+                    role,
+                    Locale::En,
+                    None,
+                )
+                .await,
+            );
         }
         (org, out)
     }
@@ -145,15 +176,27 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn api(&self, c: &Caller, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let mut req = Self::client().request(method, self.url(path)).bearer_auth(&c.token);
+    pub async fn api(
+        &self,
+        c: &Caller,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = Self::client()
+            .request(method, self.url(path))
+            .bearer_auth(&c.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        let json = if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)) };
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
         (status, json)
     }
 
@@ -161,16 +204,35 @@ impl TestApp {
     /// CSRF token of the session.
     pub async fn browser_login(&self, email: &str) -> (reqwest::Client, String) {
         let client = Self::client();
-        let page = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = extract_csrf(&page);
         let resp = client
             .post(self.url("/login"))
-            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(resp.status().as_u16(), 303, "login should redirect");
-        let home = client.get(self.url("/settings")).send().await.unwrap().text().await.unwrap();
+        let home = client
+            .get(self.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         (client, extract_csrf(&home))
     }
 }
