@@ -9,6 +9,8 @@ pub mod journey;
 pub mod model;
 pub mod role;
 pub mod stats;
+pub mod survey;
+pub mod voc;
 pub mod values;
 
 pub use error::DomainError;
