@@ -10,8 +10,8 @@ pub mod model;
 pub mod role;
 pub mod stats;
 pub mod survey;
-pub mod voc;
 pub mod values;
+pub mod voc;
 
 pub use error::DomainError;
 pub use ids::*;

@@ -28,18 +28,25 @@ impl Localized {
 
     fn check(&self, field: &str, locales: &[Locale], required: bool) -> Result<(), DomainError> {
         for key in self.0.keys() {
-            Locale::parse(field, key).map_err(|_| DomainError::new(field, format!("unknown language {key:?}")))?;
+            Locale::parse(field, key)
+                .map_err(|_| DomainError::new(field, format!("unknown language {key:?}")))?;
         }
         if required {
             for l in locales {
                 if self.0.get(l.as_str()).is_none_or(|t| t.trim().is_empty()) {
-                    return Err(DomainError::new(format!("{field}.{l}"), "text is missing for this language"));
+                    return Err(DomainError::new(
+                        format!("{field}.{l}"),
+                        "text is missing for this language",
+                    ));
                 }
             }
         }
         for (k, v) in &self.0 {
             if v.chars().count() > 2000 || v.chars().any(crate::values::is_bidi_control) {
-                return Err(DomainError::new(format!("{field}.{k}"), "must be at most 2000 characters without bidi controls"));
+                return Err(DomainError::new(
+                    format!("{field}.{k}"),
+                    "must be at most 2000 characters without bidi controls",
+                ));
             }
         }
         Ok(())
@@ -64,12 +71,22 @@ pub enum QuestionKind {
     /// 1–7 agreement that it was easy to handle.
     Ces,
     /// A numeric scale with labelled ends.
-    Rating { min: i32, max: i32 },
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice> },
+    Rating {
+        min: i32,
+        max: i32,
+    },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+    },
     FreeText,
     /// What the customer expected and what they got, both 1–7 (SERVQUAL: gap = experience − expectation).
-    ExpectationPair { expectation: Localized, experience: Localized },
+    ExpectationPair {
+        expectation: Localized,
+        experience: Localized,
+    },
 }
 
 impl QuestionKind {
@@ -165,13 +182,33 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for Question {
     type Error = String;
 
     fn try_from(map: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
-        const COMMON: [&str; 7] = ["key", "type", "prompt", "required", "show_if", "low_label", "high_label"];
+        const COMMON: [&str; 7] = [
+            "key",
+            "type",
+            "prompt",
+            "required",
+            "show_if",
+            "low_label",
+            "high_label",
+        ];
         const EXTRA: [&str; 5] = ["min", "max", "options", "expectation", "experience"];
-        if let Some(k) = map.keys().find(|k| !COMMON.contains(&k.as_str()) && !EXTRA.contains(&k.as_str())) {
+        if let Some(k) = map
+            .keys()
+            .find(|k| !COMMON.contains(&k.as_str()) && !EXTRA.contains(&k.as_str()))
+        {
             return Err(format!("unknown field `{k}`"));
         }
-        let r: QuestionRepr = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
-        Ok(Question { key: r.key, kind: r.kind, prompt: r.prompt, required: r.required, show_if: r.show_if, low_label: r.low_label, high_label: r.high_label })
+        let r: QuestionRepr =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
+        Ok(Question {
+            key: r.key,
+            kind: r.kind,
+            prompt: r.prompt,
+            required: r.required,
+            show_if: r.show_if,
+            low_label: r.low_label,
+            high_label: r.high_label,
+        })
     }
 }
 
@@ -190,14 +227,20 @@ pub struct SurveyDefinition {
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= 40 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !k.is_empty()
+        && k.len() <= 40
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl SurveyDefinition {
     /// Checks everything a respondent page and the metrics rely on.
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.locales.is_empty() {
-            return Err(DomainError::new("definition.locales", "name at least one language"));
+            return Err(DomainError::new(
+                "definition.locales",
+                "name at least one language",
+            ));
         }
         self.title.check("definition.title", &self.locales, true)?;
         if let Some(i) = &self.intro {
@@ -207,34 +250,55 @@ impl SurveyDefinition {
             t.check("definition.thanks", &self.locales, false)?;
         }
         if self.questions.is_empty() || self.questions.len() > 50 {
-            return Err(DomainError::new("definition.questions", "a survey has 1–50 questions"));
+            return Err(DomainError::new(
+                "definition.questions",
+                "a survey has 1–50 questions",
+            ));
         }
         let mut seen: Vec<&str> = vec![];
         for (i, q) in self.questions.iter().enumerate() {
             let f = format!("definition.questions[{i}]");
             if !valid_key(&q.key) {
-                return Err(DomainError::new(format!("{f}.key"), "use 1–40 letters, digits, _ or -"));
+                return Err(DomainError::new(
+                    format!("{f}.key"),
+                    "use 1–40 letters, digits, _ or -",
+                ));
             }
             if seen.contains(&q.key.as_str()) {
                 return Err(DomainError::new(format!("{f}.key"), "keys must be unique"));
             }
-            q.prompt.check(&format!("{f}.prompt"), &self.locales, true)?;
+            q.prompt
+                .check(&format!("{f}.prompt"), &self.locales, true)?;
             match &q.kind {
                 QuestionKind::Rating { min, max } if !(min < max && max - min <= 20) => {
-                    return Err(DomainError::new(format!("{f}.max"), "a rating needs min < max and at most 21 points"));
+                    return Err(DomainError::new(
+                        format!("{f}.max"),
+                        "a rating needs min < max and at most 21 points",
+                    ));
                 }
-                QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+                QuestionKind::SingleChoice { options }
+                | QuestionKind::MultipleChoice { options } => {
                     if options.len() < 2 || options.len() > 30 {
-                        return Err(DomainError::new(format!("{f}.options"), "give 2–30 options"));
+                        return Err(DomainError::new(
+                            format!("{f}.options"),
+                            "give 2–30 options",
+                        ));
                     }
                     for (j, o) in options.iter().enumerate() {
                         if !valid_key(&o.key) || options[..j].iter().any(|p| p.key == o.key) {
-                            return Err(DomainError::new(format!("{f}.options[{j}].key"), "unique keys of letters, digits, _ or -"));
+                            return Err(DomainError::new(
+                                format!("{f}.options[{j}].key"),
+                                "unique keys of letters, digits, _ or -",
+                            ));
                         }
-                        o.label.check(&format!("{f}.options[{j}].label"), &self.locales, true)?;
+                        o.label
+                            .check(&format!("{f}.options[{j}].label"), &self.locales, true)?;
                     }
                 }
-                QuestionKind::ExpectationPair { expectation, experience } => {
+                QuestionKind::ExpectationPair {
+                    expectation,
+                    experience,
+                } => {
                     expectation.check(&format!("{f}.expectation"), &self.locales, true)?;
                     experience.check(&format!("{f}.experience"), &self.locales, true)?;
                 }
@@ -242,7 +306,10 @@ impl SurveyDefinition {
             }
             if let Some(c) = &q.show_if {
                 if !seen.contains(&c.question.as_str()) {
-                    return Err(DomainError::new(format!("{f}.show_if.question"), "must name an earlier question"));
+                    return Err(DomainError::new(
+                        format!("{f}.show_if.question"),
+                        "must name an earlier question",
+                    ));
                 }
             }
             seen.push(&q.key);
@@ -261,19 +328,28 @@ impl SurveyDefinition {
     /// Is this question shown, given the answers so far?
     pub fn is_shown(&self, q: &Question, answers: &BTreeMap<String, Answer>) -> bool {
         let Some(c) = &q.show_if else { return true };
-        let Some(prior) = answers.get(&c.question) else { return false };
+        let Some(prior) = answers.get(&c.question) else {
+            return false;
+        };
         let prior_q = self.question(&c.question);
         match prior {
             Answer::Number(n) => {
                 let n = *n;
-                (c.nps_groups.is_empty() || (matches!(prior_q.map(|p| &p.kind), Some(QuestionKind::Nps)) && c.nps_groups.contains(&NpsGroup::of(n))))
+                (c.nps_groups.is_empty()
+                    || (matches!(prior_q.map(|p| &p.kind), Some(QuestionKind::Nps))
+                        && c.nps_groups.contains(&NpsGroup::of(n))))
                     && c.at_most.is_none_or(|m| n <= m)
                     && c.at_least.is_none_or(|m| n >= m)
                     && c.any_of.is_empty()
             }
             Answer::Choice(k) => c.any_of.is_empty() || c.any_of.contains(k),
             Answer::Choices(ks) => c.any_of.is_empty() || ks.iter().any(|k| c.any_of.contains(k)),
-            _ => c.nps_groups.is_empty() && c.at_most.is_none() && c.at_least.is_none() && c.any_of.is_empty(),
+            _ => {
+                c.nps_groups.is_empty()
+                    && c.at_most.is_none()
+                    && c.at_least.is_none()
+                    && c.any_of.is_empty()
+            }
         }
     }
 
@@ -281,8 +357,14 @@ impl SurveyDefinition {
     /// Hidden questions' answers are dropped; required visible ones must be present.
     pub fn parse_answers(&self, raw: &BTreeMap<String, RawAnswer>) -> Result<Answers, DomainError> {
         for k in raw.keys() {
-            if self.question(k).is_none() && !k.ends_with(".expectation") && !k.ends_with(".experience") {
-                return Err(DomainError::new(format!("answers.{k}"), "no such question in this survey version"));
+            if self.question(k).is_none()
+                && !k.ends_with(".expectation")
+                && !k.ends_with(".experience")
+            {
+                return Err(DomainError::new(
+                    format!("answers.{k}"),
+                    "no such question in this survey version",
+                ));
             }
         }
         let mut out: BTreeMap<String, Answer> = BTreeMap::new();
@@ -295,20 +377,34 @@ impl SurveyDefinition {
             let parsed = match (&q.kind, value) {
                 (QuestionKind::ExpectationPair { .. }, _) => {
                     let pair = raw.get(&q.key).and_then(RawAnswer::pair);
-                    let e = raw.get(&format!("{}.expectation", q.key)).cloned().or_else(|| pair.as_ref().map(|p| p.0.clone()));
-                    let x = raw.get(&format!("{}.experience", q.key)).cloned().or_else(|| pair.as_ref().map(|p| p.1.clone()));
+                    let e = raw
+                        .get(&format!("{}.expectation", q.key))
+                        .cloned()
+                        .or_else(|| pair.as_ref().map(|p| p.0.clone()));
+                    let x = raw
+                        .get(&format!("{}.experience", q.key))
+                        .cloned()
+                        .or_else(|| pair.as_ref().map(|p| p.1.clone()));
                     match (e.filter(|v| !v.is_blank()), x.filter(|v| !v.is_blank())) {
                         (None, None) => None,
                         (Some(e), Some(x)) => Some(Answer::Pair {
                             expectation: e.number(&format!("{f}.expectation"), 1, 7)?,
                             experience: x.number(&format!("{f}.experience"), 1, 7)?,
                         }),
-                        _ => return Err(DomainError::new(f, "answer both what you expected and what you got")),
+                        _ => {
+                            return Err(DomainError::new(
+                                f,
+                                "answer both what you expected and what you got",
+                            ))
+                        }
                     }
                 }
                 (_, None) => None,
                 (kind, Some(v)) => Some(match kind {
-                    QuestionKind::Nps | QuestionKind::Csat | QuestionKind::Ces | QuestionKind::Rating { .. } => {
+                    QuestionKind::Nps
+                    | QuestionKind::Csat
+                    | QuestionKind::Ces
+                    | QuestionKind::Rating { .. } => {
                         let (lo, hi) = kind.scale().unwrap_or((0, 10));
                         Answer::Number(v.number(&f, lo, hi)?)
                     }
@@ -321,8 +417,12 @@ impl SurveyDefinition {
                     }
                     QuestionKind::MultipleChoice { options } => {
                         let ks = v.list(&f)?;
-                        if let Some(bad) = ks.iter().find(|k| !options.iter().any(|o| &o.key == *k)) {
-                            return Err(DomainError::new(f, format!("{bad:?} is not one of the options")));
+                        if let Some(bad) = ks.iter().find(|k| !options.iter().any(|o| &o.key == *k))
+                        {
+                            return Err(DomainError::new(
+                                f,
+                                format!("{bad:?} is not one of the options"),
+                            ));
                         }
                         Answer::Choices(ks)
                     }
@@ -340,7 +440,9 @@ impl SurveyDefinition {
                 Some(a) => {
                     out.insert(q.key.clone(), a);
                 }
-                None if q.required => return Err(DomainError::new(f, "this question needs an answer")),
+                None if q.required => {
+                    return Err(DomainError::new(f, "this question needs an answer"))
+                }
                 None => {}
             }
         }
@@ -363,12 +465,19 @@ pub enum RawAnswer {
 
 impl RawAnswer {
     fn is_blank(&self) -> bool {
-        matches!(self, RawAnswer::Text(t) if t.trim().is_empty()) || matches!(self, RawAnswer::List(l) if l.is_empty())
+        matches!(self, RawAnswer::Text(t) if t.trim().is_empty())
+            || matches!(self, RawAnswer::List(l) if l.is_empty())
     }
 
     fn pair(&self) -> Option<(RawAnswer, RawAnswer)> {
         match self {
-            RawAnswer::Pair { expectation, experience } => Some((RawAnswer::Number(*expectation), RawAnswer::Number(*experience))),
+            RawAnswer::Pair {
+                expectation,
+                experience,
+            } => Some((
+                RawAnswer::Number(*expectation),
+                RawAnswer::Number(*experience),
+            )),
             _ => None,
         }
     }
@@ -376,11 +485,21 @@ impl RawAnswer {
     fn number(&self, field: &str, lo: i32, hi: i32) -> Result<i32, DomainError> {
         let n = match self {
             RawAnswer::Number(n) if n.fract() == 0.0 => *n as i64,
-            RawAnswer::Text(t) => t.trim().parse::<i64>().map_err(|_| DomainError::new(field, format!("must be a whole number from {lo} to {hi}")))?,
-            _ => return Err(DomainError::new(field, format!("must be a whole number from {lo} to {hi}"))),
+            RawAnswer::Text(t) => t.trim().parse::<i64>().map_err(|_| {
+                DomainError::new(field, format!("must be a whole number from {lo} to {hi}"))
+            })?,
+            _ => {
+                return Err(DomainError::new(
+                    field,
+                    format!("must be a whole number from {lo} to {hi}"),
+                ))
+            }
         };
         if n < i64::from(lo) || n > i64::from(hi) {
-            return Err(DomainError::new(field, format!("must be a whole number from {lo} to {hi}")));
+            return Err(DomainError::new(
+                field,
+                format!("must be a whole number from {lo} to {hi}"),
+            ));
         }
         Ok(n as i32)
     }
@@ -396,7 +515,11 @@ impl RawAnswer {
     fn list(&self, field: &str) -> Result<Vec<String>, DomainError> {
         match self {
             RawAnswer::List(l) => Ok(l.iter().map(|s| s.trim().to_string()).collect()),
-            RawAnswer::Text(t) => Ok(t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+            RawAnswer::Text(t) => Ok(t
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()),
             _ => Err(DomainError::new(field, "must be a list of option keys")),
         }
     }
@@ -428,15 +551,31 @@ pub struct Answers {
 
 impl Answers {
     fn summarise(def: &SurveyDefinition, answers: BTreeMap<String, Answer>) -> Answers {
-        let mut s = Answers { answers: BTreeMap::new(), nps: None, csat: None, ces: None, expectation: None, experience: None, comment: None };
+        let mut s = Answers {
+            answers: BTreeMap::new(),
+            nps: None,
+            csat: None,
+            ces: None,
+            expectation: None,
+            experience: None,
+            comment: None,
+        };
         let mut texts = vec![];
         for q in &def.questions {
-            let Some(a) = answers.get(&q.key) else { continue };
+            let Some(a) = answers.get(&q.key) else {
+                continue;
+            };
             match (&q.kind, a) {
                 (QuestionKind::Nps, Answer::Number(n)) => s.nps = s.nps.or(Some(*n)),
                 (QuestionKind::Csat, Answer::Number(n)) => s.csat = s.csat.or(Some(*n)),
                 (QuestionKind::Ces, Answer::Number(n)) => s.ces = s.ces.or(Some(*n)),
-                (QuestionKind::ExpectationPair { .. }, Answer::Pair { expectation, experience }) if s.expectation.is_none() => {
+                (
+                    QuestionKind::ExpectationPair { .. },
+                    Answer::Pair {
+                        expectation,
+                        experience,
+                    },
+                ) if s.expectation.is_none() => {
                     s.expectation = Some(*expectation);
                     s.experience = Some(*experience);
                 }
@@ -454,7 +593,11 @@ impl Answers {
 /// group, CSAT, effort and the promise gap. New surveys start from it.
 pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition {
     let l = |en: &str, he: &str, el: &str| {
-        Localized(BTreeMap::from([("en".into(), en.into()), ("he".into(), he.into()), ("el".into(), el.into())]))
+        Localized(BTreeMap::from([
+            ("en".into(), en.into()),
+            ("he".into(), he.into()),
+            ("el".into(), el.into()),
+        ]))
     };
     let _ = touchpoint_promise;
     SurveyDefinition {
@@ -465,7 +608,11 @@ pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition 
             "שתי דקות מזמנך יעזרו לנו לעמוד בהבטחות שלנו.",
             "Δύο λεπτά από τον χρόνο σας μάς βοηθούν να κρατάμε τις υποσχέσεις μας.",
         )),
-        thanks: Some(l("Thank you — we read every answer.", "תודה רבה — אנחנו קוראים כל תשובה.", "Σας ευχαριστούμε — διαβάζουμε κάθε απάντηση.")),
+        thanks: Some(l(
+            "Thank you — we read every answer.",
+            "תודה רבה — אנחנו קוראים כל תשובה.",
+            "Σας ευχαριστούμε — διαβάζουμε κάθε απάντηση.",
+        )),
         questions: vec![
             Question {
                 key: "nps".into(),
@@ -483,34 +630,66 @@ pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition 
             Question {
                 key: "why_low".into(),
                 kind: QuestionKind::FreeText,
-                prompt: l("What disappointed you, and what should we have done?", "מה אכזב אתכם, ומה היינו צריכים לעשות?", "Τι σας απογοήτευσε και τι έπρεπε να κάνουμε;"),
+                prompt: l(
+                    "What disappointed you, and what should we have done?",
+                    "מה אכזב אתכם, ומה היינו צריכים לעשות?",
+                    "Τι σας απογοήτευσε και τι έπρεπε να κάνουμε;",
+                ),
                 required: false,
-                show_if: Some(Condition { question: "nps".into(), nps_groups: vec![NpsGroup::Detractor, NpsGroup::Passive], at_most: None, at_least: None, any_of: vec![] }),
+                show_if: Some(Condition {
+                    question: "nps".into(),
+                    nps_groups: vec![NpsGroup::Detractor, NpsGroup::Passive],
+                    at_most: None,
+                    at_least: None,
+                    any_of: vec![],
+                }),
                 low_label: None,
                 high_label: None,
             },
             Question {
                 key: "why_high".into(),
                 kind: QuestionKind::FreeText,
-                prompt: l("What did we do well? Feel free to name the person who helped you.", "מה עשינו טוב? אפשר לציין את שם הנציג/ה שעזר/ה לכם.", "Τι κάναμε καλά; Αν θέλετε, αναφέρετε το όνομα του ανθρώπου που σας βοήθησε."),
+                prompt: l(
+                    "What did we do well? Feel free to name the person who helped you.",
+                    "מה עשינו טוב? אפשר לציין את שם הנציג/ה שעזר/ה לכם.",
+                    "Τι κάναμε καλά; Αν θέλετε, αναφέρετε το όνομα του ανθρώπου που σας βοήθησε.",
+                ),
                 required: false,
-                show_if: Some(Condition { question: "nps".into(), nps_groups: vec![NpsGroup::Promoter], at_most: None, at_least: None, any_of: vec![] }),
+                show_if: Some(Condition {
+                    question: "nps".into(),
+                    nps_groups: vec![NpsGroup::Promoter],
+                    at_most: None,
+                    at_least: None,
+                    any_of: vec![],
+                }),
                 low_label: None,
                 high_label: None,
             },
             Question {
                 key: "csat".into(),
                 kind: QuestionKind::Csat,
-                prompt: l("Overall, how satisfied are you with this service?", "באופן כללי, עד כמה אתם מרוצים מהשירות?", "Συνολικά, πόσο ικανοποιημένοι είστε από την εξυπηρέτηση;"),
+                prompt: l(
+                    "Overall, how satisfied are you with this service?",
+                    "באופן כללי, עד כמה אתם מרוצים מהשירות?",
+                    "Συνολικά, πόσο ικανοποιημένοι είστε από την εξυπηρέτηση;",
+                ),
                 required: false,
                 show_if: None,
-                low_label: Some(l("Very dissatisfied", "לא מרוצים בכלל", "Καθόλου ικανοποιημένοι")),
+                low_label: Some(l(
+                    "Very dissatisfied",
+                    "לא מרוצים בכלל",
+                    "Καθόλου ικανοποιημένοι",
+                )),
                 high_label: Some(l("Very satisfied", "מרוצים מאוד", "Πολύ ικανοποιημένοι")),
             },
             Question {
                 key: "ces".into(),
                 kind: QuestionKind::Ces,
-                prompt: l("The company made it easy for me to handle my issue.", "החברה הקלה עליי לטפל בעניין שלי.", "Η εταιρεία μού διευκόλυνε τη διεκπεραίωση του θέματός μου."),
+                prompt: l(
+                    "The company made it easy for me to handle my issue.",
+                    "החברה הקלה עליי לטפל בעניין שלי.",
+                    "Η εταιρεία μού διευκόλυνε τη διεκπεραίωση του θέματός μου.",
+                ),
                 required: false,
                 show_if: None,
                 low_label: Some(l("Strongly disagree", "ממש לא מסכים/ה", "Διαφωνώ απόλυτα")),
@@ -520,9 +699,17 @@ pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition 
                 key: "promise".into(),
                 kind: QuestionKind::ExpectationPair {
                     expectation: l("What did you expect?", "למה ציפיתם?", "Τι περιμένατε;"),
-                    experience: l("What did you get?", "מה קיבלתם בפועל?", "Τι λάβατε στην πράξη;"),
+                    experience: l(
+                        "What did you get?",
+                        "מה קיבלתם בפועל?",
+                        "Τι λάβατε στην πράξη;",
+                    ),
                 },
-                prompt: l("Compared with what we promised:", "בהשוואה למה שהבטחנו:", "Σε σύγκριση με όσα υποσχεθήκαμε:"),
+                prompt: l(
+                    "Compared with what we promised:",
+                    "בהשוואה למה שהבטחנו:",
+                    "Σε σύγκριση με όσα υποσχεθήκαμε:",
+                ),
                 required: false,
                 show_if: None,
                 low_label: Some(l("Very poor", "גרוע מאוד", "Πολύ κακό")),
@@ -537,7 +724,10 @@ mod tests {
     use super::*;
 
     fn raw(pairs: &[(&str, RawAnswer)]) -> BTreeMap<String, RawAnswer> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
@@ -549,27 +739,55 @@ mod tests {
     fn follow_ups_follow_the_nps_group() {
         let d = default_definition(None);
         let a = d
-            .parse_answers(&raw(&[("nps", RawAnswer::Number(3.0)), ("why_low", RawAnswer::Text("waited an hour".into())), ("why_high", RawAnswer::Text("ignored".into()))]))
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Number(3.0)),
+                ("why_low", RawAnswer::Text("waited an hour".into())),
+                ("why_high", RawAnswer::Text("ignored".into())),
+            ]))
             .unwrap();
         assert_eq!(a.nps, Some(3));
         assert_eq!(a.comment.as_deref(), Some("waited an hour"));
-        assert!(!a.answers.contains_key("why_high"), "hidden answers are dropped");
-        let a = d.parse_answers(&raw(&[("nps", RawAnswer::Text("10".into())), ("why_high", RawAnswer::Text("Dana".into()))])).unwrap();
+        assert!(
+            !a.answers.contains_key("why_high"),
+            "hidden answers are dropped"
+        );
+        let a = d
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Text("10".into())),
+                ("why_high", RawAnswer::Text("Dana".into())),
+            ]))
+            .unwrap();
         assert_eq!(a.comment.as_deref(), Some("Dana"));
     }
 
     #[test]
     fn bad_answers_name_the_question() {
         let d = default_definition(None);
-        let e = d.parse_answers(&raw(&[("nps", RawAnswer::Number(11.0))])).unwrap_err();
+        let e = d
+            .parse_answers(&raw(&[("nps", RawAnswer::Number(11.0))]))
+            .unwrap_err();
         assert_eq!(e.field, "answers.nps");
-        let e = d.parse_answers(&raw(&[("csat", RawAnswer::Number(4.0))])).unwrap_err();
+        let e = d
+            .parse_answers(&raw(&[("csat", RawAnswer::Number(4.0))]))
+            .unwrap_err();
         assert_eq!(e.field, "answers.nps", "required");
-        let e = d.parse_answers(&raw(&[("nps", RawAnswer::Number(8.0)), ("colour", RawAnswer::Text("x".into()))])).unwrap_err();
+        let e = d
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Number(8.0)),
+                ("colour", RawAnswer::Text("x".into())),
+            ]))
+            .unwrap_err();
         assert_eq!(e.field, "answers.colour");
-        let e = d.parse_answers(&raw(&[("nps", RawAnswer::Number(8.0)), ("promise.expectation", RawAnswer::Number(6.0))])).unwrap_err();
+        let e = d
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Number(8.0)),
+                ("promise.expectation", RawAnswer::Number(6.0)),
+            ]))
+            .unwrap_err();
         assert_eq!(e.field, "answers.promise");
-        let e = d.parse_answers(&raw(&[("nps", RawAnswer::Number(7.5))])).unwrap_err();
+        let e = d
+            .parse_answers(&raw(&[("nps", RawAnswer::Number(7.5))]))
+            .unwrap_err();
         assert_eq!(e.field, "answers.nps");
     }
 
@@ -577,10 +795,25 @@ mod tests {
     fn the_promise_gap_is_experience_minus_expectation() {
         let d = default_definition(None);
         let a = d
-            .parse_answers(&raw(&[("nps", RawAnswer::Number(6.0)), ("promise.expectation", RawAnswer::Text("6".into())), ("promise.experience", RawAnswer::Text("3".into()))]))
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Number(6.0)),
+                ("promise.expectation", RawAnswer::Text("6".into())),
+                ("promise.experience", RawAnswer::Text("3".into())),
+            ]))
             .unwrap();
         assert_eq!((a.expectation, a.experience), (Some(6), Some(3)));
-        let a = d.parse_answers(&raw(&[("nps", RawAnswer::Number(6.0)), ("promise", RawAnswer::Pair { expectation: 5.0, experience: 7.0 })])).unwrap();
+        let a = d
+            .parse_answers(&raw(&[
+                ("nps", RawAnswer::Number(6.0)),
+                (
+                    "promise",
+                    RawAnswer::Pair {
+                        expectation: 5.0,
+                        experience: 7.0,
+                    },
+                ),
+            ]))
+            .unwrap();
         assert_eq!((a.expectation, a.experience), (Some(5), Some(7)));
     }
 
@@ -588,13 +821,22 @@ mod tests {
     fn invalid_definitions_are_explained() {
         let mut d = default_definition(None);
         d.questions[1].show_if.as_mut().unwrap().question = "later".into();
-        assert_eq!(d.validate().unwrap_err().field, "definition.questions[1].show_if.question");
+        assert_eq!(
+            d.validate().unwrap_err().field,
+            "definition.questions[1].show_if.question"
+        );
         let mut d = default_definition(None);
         d.questions[0].prompt.0.remove("el");
-        assert_eq!(d.validate().unwrap_err().field, "definition.questions[0].prompt.el");
+        assert_eq!(
+            d.validate().unwrap_err().field,
+            "definition.questions[0].prompt.el"
+        );
         let mut d = default_definition(None);
         d.questions[2].key = "nps".into();
-        assert_eq!(d.validate().unwrap_err().field, "definition.questions[2].key");
+        assert_eq!(
+            d.validate().unwrap_err().field,
+            "definition.questions[2].key"
+        );
     }
 
     #[test]

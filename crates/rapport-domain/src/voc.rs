@@ -7,17 +7,26 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::survey::{Answer, Answers, SurveyDefinition};
-use crate::{Channel, CustomerId, DomainError, JourneyId, Locale, OrgId, StageId, TeamId, TouchpointId, UserId};
+use crate::{
+    Channel, CustomerId, DomainError, JourneyId, Locale, OrgId, StageId, TeamId, TouchpointId,
+    UserId,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(transparent)]
 pub struct SurveyId(pub i64);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(transparent)]
 pub struct ResponseId(pub i64);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(transparent)]
 pub struct InvitationId(pub i64);
 
@@ -56,7 +65,10 @@ impl SurveyStatus {
             "draft" => Ok(SurveyStatus::Draft),
             "published" => Ok(SurveyStatus::Published),
             "closed" => Ok(SurveyStatus::Closed),
-            _ => Err(DomainError::new(field, "must be draft, published or closed")),
+            _ => Err(DomainError::new(
+                field,
+                "must be draft, published or closed",
+            )),
         }
     }
 }
@@ -382,12 +394,28 @@ mod tests {
     #[test]
     fn periods_use_iso_weeks() {
         let (d, w, m) = period_keys(Utc.with_ymd_and_hms(2027, 1, 1, 12, 0, 0).unwrap());
-        assert_eq!((d.as_str(), w.as_str(), m.as_str()), ("2027-01-01", "2026-W53", "2027-01"));
+        assert_eq!(
+            (d.as_str(), w.as_str(), m.as_str()),
+            ("2027-01-01", "2026-W53", "2027-01")
+        );
     }
 
     #[test]
     fn metrics_from_sums_match_hand_computation() {
-        let s = GroupSums { key: "x".into(), responses: 10, nps_n: 10, promoters: 5, detractors: 2, csat_n: 4, csat_satisfied: 3, ces_n: 2, ces_sum: 11, gap_n: 2, gap_sum: -3, ..Default::default() };
+        let s = GroupSums {
+            key: "x".into(),
+            responses: 10,
+            nps_n: 10,
+            promoters: 5,
+            detractors: 2,
+            csat_n: 4,
+            csat_satisfied: 3,
+            ces_n: 2,
+            ces_sum: 11,
+            gap_n: 2,
+            gap_sum: -3,
+            ..Default::default()
+        };
         let m = GroupMetrics::from(&s);
         let nps = m.nps.unwrap();
         assert!((nps.score - 30.0).abs() < 1e-9);

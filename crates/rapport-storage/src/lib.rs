@@ -10,6 +10,7 @@ mod error;
 mod postgres;
 mod rows;
 mod sql_impl;
+mod sql_voc;
 mod sqlite;
 
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rapport_domain::model::*;
+use rapport_domain::survey::SurveyDefinition;
+use rapport_domain::voc::*;
 use rapport_domain::*;
 
 pub use error::{StorageError, StorageResult};
@@ -233,6 +236,170 @@ pub trait Storage: Send + Sync + 'static {
         ip: &str,
         since: DateTime<Utc>,
     ) -> StorageResult<(i64, i64)>;
+
+    // ---- voice of customer ----
+    async fn org_settings(&self, org: OrgId) -> StorageResult<OrgSettings>;
+    async fn update_org_settings(&self, actor: Actor, settings: &OrgSettings) -> StorageResult<()>;
+
+    async fn create_survey(
+        &self,
+        actor: Actor,
+        touchpoint: TouchpointId,
+        name: &Name,
+        definition: &SurveyDefinition,
+        public_id: &str,
+    ) -> StorageResult<Survey>;
+    async fn get_survey(&self, org: OrgId, id: SurveyId) -> StorageResult<Survey>;
+    async fn survey_by_public_id(&self, public_id: &str) -> StorageResult<Survey>;
+    async fn list_surveys(
+        &self,
+        org: OrgId,
+        touchpoint: Option<TouchpointId>,
+    ) -> StorageResult<Vec<Survey>>;
+    /// Drafts change in place; published or closed surveys get a new version, so responses
+    /// keep the version they answered.
+    async fn update_survey(
+        &self,
+        actor: Actor,
+        id: SurveyId,
+        name: &Name,
+        definition: &SurveyDefinition,
+    ) -> StorageResult<Survey>;
+    async fn set_survey_status(
+        &self,
+        actor: Actor,
+        id: SurveyId,
+        status: SurveyStatus,
+    ) -> StorageResult<Survey>;
+    async fn survey_definition(
+        &self,
+        survey: SurveyId,
+        version: i64,
+    ) -> StorageResult<SurveyDefinition>;
+
+    async fn create_invitation(
+        &self,
+        actor: Actor,
+        new: &NewInvitation,
+    ) -> StorageResult<Invitation>;
+    /// The invitation behind a token hash, with its organisation.
+    async fn find_invitation(&self, token_hash: &str)
+        -> StorageResult<Option<(OrgId, Invitation)>>;
+    async fn mark_invitation_sent(
+        &self,
+        id: InvitationId,
+        reminder: bool,
+        at: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    /// When this customer was last invited to any survey, for suppression.
+    async fn last_invited_at(
+        &self,
+        customer: CustomerId,
+        except: Option<InvitationId>,
+    ) -> StorageResult<Option<DateTime<Utc>>>;
+
+    /// Stores a response exactly once per idempotency key (or external id); returns the id and
+    /// whether it was new. An invitation is consumed in the same transaction, and an analysis
+    /// job is queued with it.
+    async fn insert_response(
+        &self,
+        org: OrgId,
+        new: &NewResponse,
+    ) -> StorageResult<(ResponseId, bool)>;
+    /// Like `insert_response` for many, all-or-nothing.
+    async fn insert_responses(
+        &self,
+        org: OrgId,
+        batch: &[NewResponse],
+    ) -> StorageResult<Vec<(ResponseId, bool)>>;
+    async fn get_response(&self, org: OrgId, id: ResponseId) -> StorageResult<Response>;
+    /// Newest first.
+    async fn list_responses(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StorageResult<(Vec<Response>, i64)>;
+    async fn set_response_analysis(
+        &self,
+        id: ResponseId,
+        analysis: &ResponseAnalysis,
+    ) -> StorageResult<()>;
+    /// Exact sums per group, from which NPS, CSAT, CES and the expectation gap are computed.
+    async fn response_sums(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+        group_by: GroupBy,
+    ) -> StorageResult<Vec<GroupSums>>;
+    /// (nps, topics) of analysed responses with an NPS answer, for driver analysis.
+    async fn nps_with_topics(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+    ) -> StorageResult<Vec<(i32, Vec<String>)>>;
+
+    // ---- durable jobs ----
+    async fn enqueue_job(
+        &self,
+        org: Option<OrgId>,
+        kind: &str,
+        payload: &serde_json::Value,
+        run_at: DateTime<Utc>,
+    ) -> StorageResult<i64>;
+    /// Takes the next due job (or one whose worker's lease ran out). On PostgreSQL, `FOR UPDATE
+    /// SKIP LOCKED` lets several instances share the queue without taking the same job.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StorageResult<Option<Job>>;
+    async fn complete_job(&self, id: i64, now: DateTime<Utc>) -> StorageResult<()>;
+    /// Re-queues at `retry_at`, or marks failed when attempts are used up or `retry_at` is None.
+    async fn fail_job(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StorageResult<()>;
+    /// Jobs per state, for `/metrics`.
+    async fn job_counts(&self) -> StorageResult<Vec<(String, i64)>>;
+}
+
+/// Per-organisation settings for collecting feedback.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct OrgSettings {
+    /// Replace personal data in comments with placeholders before storing the analysis.
+    pub redact_pii: bool,
+    /// Do not invite the same customer more than once in this many days.
+    pub survey_cooldown_days: i32,
+}
+
+/// An invitation to create; the token itself is never stored, only its hash.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub survey_id: SurveyId,
+    pub customer_id: CustomerId,
+    pub agent_id: Option<UserId>,
+    pub interaction_ref: Option<String>,
+    pub token_hash: String,
+    pub channel: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A claimed background job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub org_id: Option<OrgId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub max_attempts: i32,
 }
 
 /// Opens the backend a URL names: `sqlite://PATH` (created if missing) or `postgres://…`.

@@ -10,6 +10,8 @@ pub struct PgStore {
 
 impl PgStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+    const BEGIN: &'static str = "BEGIN";
 
     pub async fn connect(url: &str) -> crate::StorageResult<Self> {
         // A short acquire timeout makes requests fail fast (503) while the database is down.

@@ -6,16 +6,23 @@
 
 macro_rules! storage_impl {
     ($store:ident, $db:ty, $backend:expr) => {
+        $crate::sql_voc::with_voc_methods!($store, $db, $backend);
+    };
+}
+
+macro_rules! storage_impl_inner {
+    ($store:ident, $db:ty, $backend:expr, { $($voc:tt)* }) => {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use rapport_domain::model::*;
+        use rapport_domain::voc::*;
         use rapport_domain::*;
         use serde_json::json;
 
         use $crate::error::unique_as_conflict;
         use $crate::rows::*;
         use $crate::{
-            Actor, Backend, CustomerPage, PoolStats, SessionInfo, Storage, StorageError,
+            Actor, Backend, CustomerPage, OrgSettings, PoolStats, SessionInfo, Storage, StorageError,
             StorageResult,
         };
 
@@ -114,13 +121,15 @@ macro_rules! storage_impl {
             Ok(pos)
         }
 
+        $crate::sql_voc::voc_helpers!();
+
         fn not_found(entity: &'static str) -> impl FnOnce() -> StorageError {
             move || StorageError::NotFound { entity }
         }
 
         impl $store {
             async fn begin(&self) -> StorageResult<Tx> {
-                Ok(self.pool.begin().await?)
+                Ok(self.pool.begin_with(Self::BEGIN).await?)
             }
 
             async fn fetch_user(&self, org: OrgId, id: UserId) -> StorageResult<User> {
@@ -1013,6 +1022,8 @@ macro_rules! storage_impl {
                 Ok(())
             }
 
+            $($voc)*
+
             // ---- login throttling ----
 
             async fn record_login_attempt(&self, email: &str, ip: &str, success: bool, at: DateTime<Utc>) -> StorageResult<()> {
@@ -1042,3 +1053,4 @@ macro_rules! storage_impl {
 }
 
 pub(crate) use storage_impl;
+pub(crate) use storage_impl_inner;

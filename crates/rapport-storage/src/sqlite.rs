@@ -13,6 +13,11 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    /// SQLite has one writer at a time, so a plain UPDATE … RETURNING claims atomically.
+    const SKIP_LOCKED: &'static str = "";
+    /// Take the write lock up front: a read-then-write transaction would otherwise fail with
+    /// SQLITE_BUSY_SNAPSHOT when another writer commits in between.
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
 
     pub async fn connect(url: &str) -> crate::StorageResult<Self> {
         let opts = SqliteConnectOptions::from_str(url)

@@ -1,0 +1,823 @@
+//! Voice-of-customer and job-queue SQL, expanded inside each backend's `Storage` impl by
+//! [`sql_impl`](crate::sql_impl). Rows and their conversions are plain code below.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::survey::{Answer, SurveyDefinition};
+use rapport_domain::voc::*;
+use rapport_domain::*;
+
+use crate::{StorageError, StorageResult};
+
+pub(crate) const SURVEY_COLS: &str =
+    "s.id, s.org_id, s.touchpoint_id, s.name, s.status, s.current_version, s.public_id, \
+     s.created_at, s.updated_at, v.definition";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SurveyRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub touchpoint_id: i64,
+    pub name: String,
+    pub status: String,
+    pub current_version: i64,
+    pub public_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub definition: String,
+}
+
+impl SurveyRow {
+    pub fn into_domain(self) -> StorageResult<Survey> {
+        Ok(Survey {
+            id: SurveyId(self.id),
+            org_id: OrgId(self.org_id),
+            touchpoint_id: TouchpointId(self.touchpoint_id),
+            name: self.name,
+            status: SurveyStatus::parse("status", &self.status)?,
+            version: self.current_version,
+            public_id: self.public_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            definition: parse_definition(&self.definition)?,
+        })
+    }
+}
+
+pub(crate) fn parse_definition(s: &str) -> StorageResult<SurveyDefinition> {
+    serde_json::from_str(s).map_err(|e| StorageError::Corrupt(format!("survey definition: {e}")))
+}
+
+pub(crate) const INVITATION_COLS: &str =
+    "id, org_id, survey_id, customer_id, touchpoint_id, agent_id, interaction_ref, \
+     channel, created_at, expires_at, used_at, sent_at, reminder_sent_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InvitationRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub survey_id: i64,
+    pub customer_id: i64,
+    pub touchpoint_id: i64,
+    pub agent_id: Option<i64>,
+    pub interaction_ref: Option<String>,
+    pub channel: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub reminder_sent_at: Option<DateTime<Utc>>,
+}
+
+impl InvitationRow {
+    pub fn into_domain(self) -> (OrgId, Invitation) {
+        (
+            OrgId(self.org_id),
+            Invitation {
+                id: InvitationId(self.id),
+                survey_id: SurveyId(self.survey_id),
+                customer_id: CustomerId(self.customer_id),
+                touchpoint_id: TouchpointId(self.touchpoint_id),
+                agent_id: self.agent_id.map(UserId),
+                interaction_ref: self.interaction_ref,
+                channel: self.channel,
+                created_at: self.created_at,
+                expires_at: self.expires_at,
+                used_at: self.used_at,
+                sent_at: self.sent_at,
+                reminder_sent_at: self.reminder_sent_at,
+            },
+        )
+    }
+}
+
+pub(crate) const RESPONSE_COLS: &str = "id, survey_id, version, journey_id, stage_id, touchpoint_id, channel, customer_id, \
+     agent_id, team_id, locale, source, external_id, submitted_at, answers, nps, csat, ces, expectation, experience, \
+     comment, language, sentiment_label, sentiment_score, topics, analysis";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResponseRow {
+    pub id: i64,
+    pub survey_id: i64,
+    pub version: i64,
+    pub journey_id: i64,
+    pub stage_id: i64,
+    pub touchpoint_id: i64,
+    pub channel: String,
+    pub customer_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub locale: String,
+    pub source: String,
+    pub external_id: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub answers: String,
+    pub nps: Option<i32>,
+    pub csat: Option<i32>,
+    pub ces: Option<i32>,
+    pub expectation: Option<i32>,
+    pub experience: Option<i32>,
+    pub comment: Option<String>,
+    pub language: Option<String>,
+    pub sentiment_label: Option<String>,
+    pub sentiment_score: Option<f64>,
+    pub topics: Option<String>,
+    pub analysis: Option<String>,
+}
+
+/// Topics are stored as `,a,b,` so one `LIKE '%,a,%'` finds a topic on both backends.
+pub(crate) fn topics_column(topics: &[String]) -> String {
+    format!(",{},", topics.join(","))
+}
+
+pub(crate) fn split_topics(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl ResponseRow {
+    pub fn into_domain(self) -> StorageResult<Response> {
+        let answers: std::collections::BTreeMap<String, Answer> =
+            serde_json::from_str(&self.answers)
+                .map_err(|e| StorageError::Corrupt(format!("answers: {e}")))?;
+        let analysis = match (&self.language, &self.analysis) {
+            (Some(lang), detail) => Some(ResponseAnalysis {
+                language: lang.clone(),
+                sentiment_label: self.sentiment_label.clone(),
+                sentiment_score: self.sentiment_score,
+                topics: self.topics.as_deref().map(split_topics).unwrap_or_default(),
+                redacted_comment: None,
+                detail: detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or(serde_json::Value::Null),
+            }),
+            _ => None,
+        };
+        Ok(Response {
+            id: ResponseId(self.id),
+            survey_id: SurveyId(self.survey_id),
+            version: self.version,
+            journey_id: JourneyId(self.journey_id),
+            stage_id: StageId(self.stage_id),
+            touchpoint_id: TouchpointId(self.touchpoint_id),
+            channel: Channel::parse("channel", &self.channel)?,
+            customer_id: self.customer_id.map(CustomerId),
+            agent_id: self.agent_id.map(UserId),
+            team_id: self.team_id.map(TeamId),
+            locale: Locale::parse("locale", &self.locale)?,
+            source: ResponseSource::parse(&self.source)?,
+            external_id: self.external_id,
+            submitted_at: self.submitted_at,
+            answers,
+            nps: self.nps,
+            csat: self.csat,
+            ces: self.ces,
+            expectation: self.expectation,
+            experience: self.experience,
+            comment: self.comment,
+            analysis,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SumsRow {
+    pub key: Option<String>,
+    pub responses: i64,
+    pub nps_n: i64,
+    pub promoters: i64,
+    pub detractors: i64,
+    pub csat_n: i64,
+    pub csat_satisfied: i64,
+    pub ces_n: i64,
+    pub ces_sum: i64,
+    pub gap_n: i64,
+    pub gap_sum: i64,
+    pub sentiment_n: i64,
+    pub sentiment_sum: Option<f64>,
+    pub negative: i64,
+}
+
+/// Builds the WHERE clause for a filter. Placeholders start at `$2` (`$1` is the organisation);
+/// values are returned in order for binding. Only fixed column names are interpolated.
+pub(crate) fn filter_sql(f: &ResponseFilter) -> (String, Vec<FilterValue>) {
+    let mut sql = String::from("org_id = $1");
+    let mut vals = vec![];
+    fn push(sql: &mut String, vals: &mut Vec<FilterValue>, cond: &str, v: FilterValue) {
+        vals.push(v);
+        sql.push_str(&format!(" AND {cond} ${}", vals.len() + 1));
+    }
+    if let Some(v) = f.survey {
+        push(&mut sql, &mut vals, "survey_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.journey {
+        push(&mut sql, &mut vals, "journey_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.stage {
+        push(&mut sql, &mut vals, "stage_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.touchpoint {
+        push(
+            &mut sql,
+            &mut vals,
+            "touchpoint_id =",
+            FilterValue::Int(v.0),
+        )
+    }
+    if let Some(v) = f.team {
+        push(&mut sql, &mut vals, "team_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.agent {
+        push(&mut sql, &mut vals, "agent_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.customer {
+        push(&mut sql, &mut vals, "customer_id =", FilterValue::Int(v.0))
+    }
+    if let Some(v) = f.locale {
+        push(
+            &mut sql,
+            &mut vals,
+            "locale =",
+            FilterValue::Text(v.as_str().into()),
+        )
+    }
+    if let Some(v) = f.channel {
+        push(
+            &mut sql,
+            &mut vals,
+            "channel =",
+            FilterValue::Text(v.as_str().into()),
+        )
+    }
+    if let Some(v) = &f.topic {
+        let escaped = v
+            .replace('\\', "")
+            .replace(',', "")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        push(
+            &mut sql,
+            &mut vals,
+            "topics LIKE",
+            FilterValue::Text(format!("%,{escaped},%")),
+        );
+        sql.push_str(" ESCAPE '\\'");
+    }
+    if let Some(v) = f.from {
+        push(&mut sql, &mut vals, "submitted_at >=", FilterValue::Time(v))
+    }
+    if let Some(v) = f.to {
+        push(&mut sql, &mut vals, "submitted_at <", FilterValue::Time(v))
+    }
+    match f.nps_group {
+        Some(survey::NpsGroup::Promoter) => sql.push_str(" AND nps >= 9"),
+        Some(survey::NpsGroup::Passive) => sql.push_str(" AND nps BETWEEN 7 AND 8"),
+        Some(survey::NpsGroup::Detractor) => sql.push_str(" AND nps <= 6"),
+        None => {}
+    }
+    (sql, vals)
+}
+
+pub(crate) enum FilterValue {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+macro_rules! bind_filter {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match v {
+                $crate::sql_voc::FilterValue::Int(i) => q.bind(*i),
+                $crate::sql_voc::FilterValue::Text(t) => q.bind(t.clone()),
+                $crate::sql_voc::FilterValue::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_filter;
+
+/// Free functions shared by the VoC methods of one backend.
+macro_rules! voc_helpers {
+    () => {
+        /// Inserts one response inside `tx`. `Ok(None)` means the idempotency key or external id
+        /// already exists (the caller looks the existing row up outside the failed statement).
+        async fn insert_response_tx(tx: &mut Tx, org: OrgId, r: &NewResponse) -> StorageResult<(ResponseId, bool)> {
+            for (col, val) in [("idempotency_key", r.idempotency_key.as_deref()), ("external_id", r.external_id.as_deref())] {
+                if let Some(val) = val {
+                    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM responses WHERE survey_id = $1 AND {col} = $2"))
+                        .bind(r.survey_id.0)
+                        .bind(val)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if let Some((id,)) = found {
+                        return Ok((ResponseId(id), false));
+                    }
+                }
+            }
+            let place: Option<(i64, i64, i64, String)> = sqlx::query_as(
+                "SELECT t.id, t.stage_id, t.journey_id, t.channel FROM surveys s JOIN touchpoints t ON t.id = s.touchpoint_id \
+                 WHERE s.id = $1 AND s.org_id = $2",
+            )
+            .bind(r.survey_id.0)
+            .bind(org.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let (touchpoint, stage, journey, channel) = place.ok_or(StorageError::NotFound { entity: "survey" })?;
+            if let Some(c) = r.customer_id {
+                ensure_in_org(tx, "customers", "customer_id", c.0, org).await?;
+            }
+            let team: Option<i64> = match r.agent_id {
+                Some(a) => {
+                    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT team_id FROM users WHERE id = $1 AND org_id = $2")
+                        .bind(a.0)
+                        .bind(org.0)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    row.ok_or(StorageError::Invalid { field: "agent_id", message: "no such agent in this organisation".into() })?.0
+                }
+                None => None,
+            };
+            if let Some(inv) = r.invitation_id {
+                let done = sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND org_id = $3 AND used_at IS NULL AND expires_at > $1")
+                    .bind(r.submitted_at.max(Utc::now()))
+                    .bind(inv.0)
+                    .bind(org.0)
+                    .execute(&mut **tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StorageError::Conflict { field: "invitation", message: "this invitation has already been answered or has expired".into() });
+                }
+            }
+            let (day, week, month) = period_keys(r.submitted_at);
+            let answers = serde_json::to_string(&r.answers.answers).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let a = &r.answers;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO responses (org_id, survey_id, version, journey_id, stage_id, touchpoint_id, channel, customer_id, \
+                 agent_id, team_id, invitation_id, locale, source, idempotency_key, external_id, submitted_at, day, week, month, \
+                 answers, nps, csat, ces, expectation, experience, comment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+                 RETURNING id",
+            )
+            .bind(org.0)
+            .bind(r.survey_id.0)
+            .bind(r.version)
+            .bind(journey)
+            .bind(stage)
+            .bind(touchpoint)
+            .bind(channel)
+            .bind(r.customer_id.map(|c| c.0))
+            .bind(r.agent_id.map(|u| u.0))
+            .bind(team)
+            .bind(r.invitation_id.map(|i| i.0))
+            .bind(r.locale.as_str())
+            .bind(r.source.as_str())
+            .bind(r.idempotency_key.as_deref())
+            .bind(r.external_id.as_deref())
+            .bind(r.submitted_at)
+            .bind(day)
+            .bind(week)
+            .bind(month)
+            .bind(answers)
+            .bind(a.nps)
+            .bind(a.csat)
+            .bind(a.ces)
+            .bind(a.expectation)
+            .bind(a.experience)
+            .bind(a.comment.as_deref())
+            .fetch_one(&mut **tx)
+            .await?;
+            // Every response is analysed, even without a comment, so the worker records that
+            // it saw it; analysis never blocks the acknowledgement.
+            sqlx::query(
+                "INSERT INTO jobs (org_id, kind, payload, state, attempts, max_attempts, run_at, created_at) \
+                 VALUES ($1, 'analyze_response', $2, 'queued', 0, 10, $3, $3)",
+            )
+            .bind(org.0)
+            .bind(serde_json::json!({"response_id": id}).to_string())
+            .bind(Utc::now())
+            .execute(&mut **tx)
+            .await?;
+            Ok((ResponseId(id), true))
+        }
+    };
+}
+pub(crate) use voc_helpers;
+
+/// The `Storage` methods for surveys, responses, metrics and jobs, handed to
+/// `storage_impl_inner` as tokens so `#[async_trait]` sees them with the core methods.
+macro_rules! with_voc_methods {
+    ($store:ident, $db:ty, $backend:expr) => {
+        $crate::sql_impl::storage_impl_inner!($store, $db, $backend, {
+        async fn org_settings(&self, org: OrgId) -> StorageResult<OrgSettings> {
+            let (redact_pii, survey_cooldown_days): (bool, i32) =
+                sqlx::query_as("SELECT redact_pii, survey_cooldown_days FROM organisations WHERE id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StorageError::NotFound { entity: "organisation" })?;
+            Ok(OrgSettings { redact_pii, survey_cooldown_days })
+        }
+
+        async fn update_org_settings(&self, actor: Actor, s: &OrgSettings) -> StorageResult<()> {
+            let mut tx = self.begin().await?;
+            sqlx::query("UPDATE organisations SET redact_pii = $1, survey_cooldown_days = $2 WHERE id = $3")
+                .bind(s.redact_pii)
+                .bind(s.survey_cooldown_days)
+                .bind(actor.org_id.0)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, actor, "update_settings", "organisation", actor.org_id, json!(s)).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn create_survey(&self, actor: Actor, touchpoint: TouchpointId, name: &Name, def: &rapport_domain::survey::SurveyDefinition, public_id: &str) -> StorageResult<Survey> {
+            let mut tx = self.begin().await?;
+            ensure_in_org(&mut tx, "touchpoints", "touchpoint_id", touchpoint.0, actor.org_id).await?;
+            let now = Utc::now();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO surveys (org_id, touchpoint_id, name, status, current_version, public_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'draft', 1, $4, $5, $5) RETURNING id",
+            )
+            .bind(actor.org_id.0)
+            .bind(touchpoint.0)
+            .bind(name.as_str())
+            .bind(public_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO survey_versions (survey_id, version, definition, created_at) VALUES ($1, 1, $2, $3)")
+                .bind(id)
+                .bind(serde_json::to_string(def).map_err(|e| StorageError::Corrupt(e.to_string()))?)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, actor, "create", "survey", id, json!({"name": name.as_str(), "touchpoint_id": touchpoint})).await?;
+            tx.commit().await?;
+            self.get_survey(actor.org_id, SurveyId(id)).await
+        }
+
+        async fn get_survey(&self, org: OrgId, id: SurveyId) -> StorageResult<Survey> {
+            let sql = format!(
+                "SELECT {} FROM surveys s JOIN survey_versions v ON v.survey_id = s.id AND v.version = s.current_version \
+                 WHERE s.id = $1 AND s.org_id = $2",
+                $crate::sql_voc::SURVEY_COLS
+            );
+            sqlx::query_as::<_, $crate::sql_voc::SurveyRow>(&sql)
+                .bind(id.0)
+                .bind(org.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StorageError::NotFound { entity: "survey" })?
+                .into_domain()
+        }
+
+        async fn survey_by_public_id(&self, public_id: &str) -> StorageResult<Survey> {
+            let sql = format!(
+                "SELECT {} FROM surveys s JOIN survey_versions v ON v.survey_id = s.id AND v.version = s.current_version \
+                 WHERE s.public_id = $1",
+                $crate::sql_voc::SURVEY_COLS
+            );
+            sqlx::query_as::<_, $crate::sql_voc::SurveyRow>(&sql)
+                .bind(public_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StorageError::NotFound { entity: "survey" })?
+                .into_domain()
+        }
+
+        async fn list_surveys(&self, org: OrgId, touchpoint: Option<TouchpointId>) -> StorageResult<Vec<Survey>> {
+            let sql = format!(
+                "SELECT {} FROM surveys s JOIN survey_versions v ON v.survey_id = s.id AND v.version = s.current_version \
+                 WHERE s.org_id = $1 AND ($2 IS NULL OR s.touchpoint_id = $2) ORDER BY s.name, s.id",
+                $crate::sql_voc::SURVEY_COLS
+            );
+            sqlx::query_as::<_, $crate::sql_voc::SurveyRow>(&sql)
+                .bind(org.0)
+                .bind(touchpoint.map(|t| t.0))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map($crate::sql_voc::SurveyRow::into_domain)
+                .collect()
+        }
+
+        async fn update_survey(&self, actor: Actor, id: SurveyId, name: &Name, def: &rapport_domain::survey::SurveyDefinition) -> StorageResult<Survey> {
+            let current = self.get_survey(actor.org_id, id).await?;
+            let body = serde_json::to_string(def).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let now = Utc::now();
+            let mut tx = self.begin().await?;
+            let version = if current.status == SurveyStatus::Draft {
+                sqlx::query("UPDATE survey_versions SET definition = $1 WHERE survey_id = $2 AND version = $3")
+                    .bind(&body)
+                    .bind(id.0)
+                    .bind(current.version)
+                    .execute(&mut *tx)
+                    .await?;
+                current.version
+            } else {
+                let v = current.version + 1;
+                sqlx::query("INSERT INTO survey_versions (survey_id, version, definition, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id.0)
+                    .bind(v)
+                    .bind(&body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                v
+            };
+            sqlx::query("UPDATE surveys SET name = $1, current_version = $2, updated_at = $3 WHERE id = $4")
+                .bind(name.as_str())
+                .bind(version)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, actor, "update", "survey", id, json!({"version": version})).await?;
+            tx.commit().await?;
+            self.get_survey(actor.org_id, id).await
+        }
+
+        async fn set_survey_status(&self, actor: Actor, id: SurveyId, status: SurveyStatus) -> StorageResult<Survey> {
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+                .bind(status.as_str())
+                .bind(Utc::now())
+                .bind(id.0)
+                .bind(actor.org_id.0)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StorageError::NotFound { entity: "survey" });
+            }
+            audit(&mut tx, actor, status.as_str(), "survey", id, json!({})).await?;
+            tx.commit().await?;
+            self.get_survey(actor.org_id, id).await
+        }
+
+        async fn survey_definition(&self, survey: SurveyId, version: i64) -> StorageResult<rapport_domain::survey::SurveyDefinition> {
+            let (d,): (String,) = sqlx::query_as("SELECT definition FROM survey_versions WHERE survey_id = $1 AND version = $2")
+                .bind(survey.0)
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StorageError::NotFound { entity: "survey version" })?;
+            $crate::sql_voc::parse_definition(&d)
+        }
+
+        async fn create_invitation(&self, actor: Actor, new: &$crate::NewInvitation) -> StorageResult<Invitation> {
+            let survey = self.get_survey(actor.org_id, new.survey_id).await?;
+            let mut tx = self.begin().await?;
+            ensure_in_org(&mut tx, "customers", "customer_id", new.customer_id.0, actor.org_id).await?;
+            if let Some(a) = new.agent_id {
+                ensure_in_org(&mut tx, "users", "agent_id", a.0, actor.org_id).await?;
+            }
+            let sql = format!(
+                "INSERT INTO invitations (org_id, survey_id, customer_id, touchpoint_id, agent_id, interaction_ref, token_hash, channel, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
+                $crate::sql_voc::INVITATION_COLS
+            );
+            let row: $crate::sql_voc::InvitationRow = sqlx::query_as(&sql)
+                .bind(actor.org_id.0)
+                .bind(survey.id.0)
+                .bind(new.customer_id.0)
+                .bind(survey.touchpoint_id.0)
+                .bind(new.agent_id.map(|a| a.0))
+                .bind(new.interaction_ref.as_deref())
+                .bind(&new.token_hash)
+                .bind(&new.channel)
+                .bind(Utc::now())
+                .bind(new.expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+            audit(&mut tx, actor, "create", "invitation", row.id, json!({"survey_id": survey.id, "customer_id": new.customer_id})).await?;
+            tx.commit().await?;
+            Ok(row.into_domain().1)
+        }
+
+        async fn find_invitation(&self, token_hash: &str) -> StorageResult<Option<(OrgId, Invitation)>> {
+            let sql = format!("SELECT {} FROM invitations WHERE token_hash = $1", $crate::sql_voc::INVITATION_COLS);
+            Ok(sqlx::query_as::<_, $crate::sql_voc::InvitationRow>(&sql)
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?
+                .map($crate::sql_voc::InvitationRow::into_domain))
+        }
+
+        async fn mark_invitation_sent(&self, id: InvitationId, reminder: bool, at: DateTime<Utc>) -> StorageResult<()> {
+            let col = if reminder { "reminder_sent_at" } else { "sent_at" };
+            sqlx::query(&format!("UPDATE invitations SET {col} = $1 WHERE id = $2"))
+                .bind(at)
+                .bind(id.0)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn last_invited_at(&self, customer: CustomerId, except: Option<InvitationId>) -> StorageResult<Option<DateTime<Utc>>> {
+            let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                "SELECT sent_at FROM invitations WHERE customer_id = $1 AND sent_at IS NOT NULL AND id <> $2 ORDER BY sent_at DESC LIMIT 1",
+            )
+            .bind(customer.0)
+            .bind(except.map(|i| i.0).unwrap_or(-1))
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|r| r.0))
+        }
+
+        async fn insert_response(&self, org: OrgId, new: &NewResponse) -> StorageResult<(ResponseId, bool)> {
+            let mut tx = self.begin().await?;
+            match insert_response_tx(&mut tx, org, new).await {
+                Ok(r) => {
+                    tx.commit().await?;
+                    Ok(r)
+                }
+                Err(StorageError::Database(e)) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                    // A concurrent request with the same key won the race: answer with its row.
+                    drop(tx);
+                    let mut tx = self.begin().await?;
+                    let r = insert_response_tx(&mut tx, org, new).await?;
+                    tx.commit().await?;
+                    Ok(r)
+                }
+                Err(e) => Err(e),
+            }
+        }
+
+        async fn insert_responses(&self, org: OrgId, batch: &[NewResponse]) -> StorageResult<Vec<(ResponseId, bool)>> {
+            let mut tx = self.begin().await?;
+            let mut out = Vec::with_capacity(batch.len());
+            for r in batch {
+                out.push(insert_response_tx(&mut tx, org, r).await?);
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+
+        async fn get_response(&self, org: OrgId, id: ResponseId) -> StorageResult<Response> {
+            let sql = format!("SELECT {} FROM responses WHERE id = $1 AND org_id = $2", $crate::sql_voc::RESPONSE_COLS);
+            sqlx::query_as::<_, $crate::sql_voc::ResponseRow>(&sql)
+                .bind(id.0)
+                .bind(org.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StorageError::NotFound { entity: "response" })?
+                .into_domain()
+        }
+
+        async fn list_responses(&self, org: OrgId, filter: &ResponseFilter, limit: i64, offset: i64) -> StorageResult<(Vec<Response>, i64)> {
+            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
+            let n = vals.len();
+            let count_sql = format!("SELECT COUNT(*) FROM responses WHERE {cond}");
+            let (total,): (i64,) = $crate::sql_voc::bind_filter!(sqlx::query_as(&count_sql).bind(org.0), &vals).fetch_one(&self.pool).await?;
+            let sql = format!(
+                "SELECT {} FROM responses WHERE {cond} ORDER BY submitted_at DESC, id DESC LIMIT ${} OFFSET ${}",
+                $crate::sql_voc::RESPONSE_COLS,
+                n + 2,
+                n + 3
+            );
+            let rows: Vec<$crate::sql_voc::ResponseRow> =
+                $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+            let items = rows.into_iter().map($crate::sql_voc::ResponseRow::into_domain).collect::<StorageResult<Vec<_>>>()?;
+            Ok((items, total))
+        }
+
+        async fn set_response_analysis(&self, id: ResponseId, a: &ResponseAnalysis) -> StorageResult<()> {
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "UPDATE responses SET analysed_at = $1, language = $2, sentiment_label = $3, sentiment_score = $4, topics = $5, analysis = $6 WHERE id = $7",
+            )
+            .bind(Utc::now())
+            .bind(&a.language)
+            .bind(a.sentiment_label.as_deref())
+            .bind(a.sentiment_score)
+            .bind($crate::sql_voc::topics_column(&a.topics))
+            .bind(a.detail.to_string())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(redacted) = &a.redacted_comment {
+                // With redaction on, the stored comment itself loses the personal data.
+                sqlx::query("UPDATE responses SET comment = $1 WHERE id = $2").bind(redacted).bind(id.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn response_sums(&self, org: OrgId, filter: &ResponseFilter, group_by: GroupBy) -> StorageResult<Vec<GroupSums>> {
+            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
+            let key = group_by.column();
+            let grouping = if group_by == GroupBy::None { String::new() } else { format!("GROUP BY {key} ORDER BY {key}") };
+            let sql = format!(
+                "SELECT CAST({key} AS TEXT) AS key, COUNT(*) AS responses, COUNT(nps) AS nps_n, \
+                 CAST(COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS promoters, \
+                 CAST(COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS detractors, \
+                 COUNT(csat) AS csat_n, CAST(COALESCE(SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_satisfied, \
+                 COUNT(ces) AS ces_n, CAST(COALESCE(SUM(ces), 0) AS BIGINT) AS ces_sum, \
+                 COUNT(experience - expectation) AS gap_n, CAST(COALESCE(SUM(experience - expectation), 0) AS BIGINT) AS gap_sum, \
+                 COUNT(sentiment_score) AS sentiment_n, SUM(sentiment_score) AS sentiment_sum, \
+                 CAST(COALESCE(SUM(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative \
+                 FROM responses WHERE {cond} {grouping}"
+            );
+            let rows: Vec<$crate::sql_voc::SumsRow> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| GroupSums {
+                    key: r.key.unwrap_or_default(),
+                    responses: r.responses,
+                    nps_n: r.nps_n,
+                    promoters: r.promoters,
+                    detractors: r.detractors,
+                    csat_n: r.csat_n,
+                    csat_satisfied: r.csat_satisfied,
+                    ces_n: r.ces_n,
+                    ces_sum: r.ces_sum,
+                    gap_n: r.gap_n,
+                    gap_sum: r.gap_sum,
+                    sentiment_n: r.sentiment_n,
+                    sentiment_sum: r.sentiment_sum.unwrap_or(0.0),
+                    negative: r.negative,
+                })
+                .collect())
+        }
+
+        async fn nps_with_topics(&self, org: OrgId, filter: &ResponseFilter) -> StorageResult<Vec<(i32, Vec<String>)>> {
+            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
+            let sql = format!("SELECT nps, topics FROM responses WHERE {cond} AND nps IS NOT NULL AND topics IS NOT NULL");
+            let rows: Vec<(i32, String)> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
+            Ok(rows.into_iter().map(|(n, t)| (n, $crate::sql_voc::split_topics(&t))).collect())
+        }
+
+        async fn enqueue_job(&self, org: Option<OrgId>, kind: &str, payload: &serde_json::Value, run_at: DateTime<Utc>) -> StorageResult<i64> {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO jobs (org_id, kind, payload, state, attempts, max_attempts, run_at, created_at) \
+                 VALUES ($1, $2, $3, 'queued', 0, 10, $4, $5) RETURNING id",
+            )
+            .bind(org.map(|o| o.0))
+            .bind(kind)
+            .bind(payload.to_string())
+            .bind(run_at)
+            .bind(Utc::now())
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(id)
+        }
+
+        async fn claim_job(&self, worker: &str, now: DateTime<Utc>, lease: chrono::Duration) -> StorageResult<Option<$crate::Job>> {
+            let sql = format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, locked_by = $3 \
+                 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_until < $1) \
+                             ORDER BY run_at, id LIMIT 1 {}) \
+                 RETURNING id, org_id, kind, payload, attempts, max_attempts",
+                Self::SKIP_LOCKED
+            );
+            let row: Option<(i64, Option<i64>, String, String, i32, i32)> = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(now + lease)
+                .bind(worker)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|(id, org, kind, payload, attempts, max_attempts)| $crate::Job {
+                id,
+                org_id: org.map(OrgId),
+                kind,
+                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                attempts,
+                max_attempts,
+            }))
+        }
+
+        async fn complete_job(&self, id: i64, now: DateTime<Utc>) -> StorageResult<()> {
+            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $1, locked_until = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn fail_job(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StorageResult<()> {
+            sqlx::query(
+                "UPDATE jobs SET state = CASE WHEN $2 IS NOT NULL AND attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
+                 run_at = COALESCE($2, run_at), last_error = $3, locked_until = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(retry_at)
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        }
+
+        async fn job_counts(&self) -> StorageResult<Vec<(String, i64)>> {
+            Ok(sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state").fetch_all(&self.pool).await?)
+        }
+        });
+    };
+}
+pub(crate) use with_voc_methods;
