@@ -6,10 +6,22 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use rapport_domain::Locale;
 
-const SOURCES: [(Locale, &str); 3] = [
-    (Locale::En, include_str!("../locales/en/main.ftl")),
-    (Locale::He, include_str!("../locales/he/main.ftl")),
-    (Locale::El, include_str!("../locales/el/main.ftl")),
+/// One file per area of the UI, so translations of different features do not collide.
+macro_rules! locale_files {
+    ($l:literal) => {
+        [
+            include_str!(concat!("../locales/", $l, "/main.ftl")),
+            include_str!(concat!("../locales/", $l, "/surveys.ftl")),
+            include_str!(concat!("../locales/", $l, "/insights.ftl")),
+            include_str!(concat!("../locales/", $l, "/ops.ftl")),
+        ]
+    };
+}
+
+const SOURCES: [(Locale, [&str; 4]); 3] = [
+    (Locale::En, locale_files!("en")),
+    (Locale::He, locale_files!("he")),
+    (Locale::El, locale_files!("el")),
 ];
 
 pub struct I18n {
@@ -20,16 +32,18 @@ impl I18n {
     /// Parses the bundled translations; a syntax error is a build defect, caught by tests.
     pub fn load() -> Self {
         let mut bundles = HashMap::new();
-        for (locale, src) in SOURCES {
-            let res = FluentResource::try_new(src.to_string())
-                .unwrap_or_else(|(_, errs)| panic!("{locale}/main.ftl: {errs:?}"));
+        for (locale, files) in SOURCES {
             let lang: unic_langid::LanguageIdentifier =
                 locale.as_str().parse().expect("language id");
             let mut bundle = FluentBundle::new_concurrent(vec![lang]);
             // We isolate user content with <bdi> in HTML ourselves; Fluent's own FSI/PDI
             // marks would only add invisible characters to every message.
             bundle.set_use_isolating(false);
-            bundle.add_resource(res).expect("unique message ids");
+            for src in files {
+                let res = FluentResource::try_new(src.to_string())
+                    .unwrap_or_else(|(_, errs)| panic!("{locale} translations: {errs:?}"));
+                bundle.add_resource(res).expect("unique message ids");
+            }
             bundles.insert(locale, bundle);
         }
         Self { bundles }
@@ -52,12 +66,14 @@ impl I18n {
 
     /// Message ids defined for a locale, for completeness tests.
     pub fn ids(locale: Locale) -> Vec<String> {
-        let src = SOURCES
+        let files = SOURCES
             .iter()
             .find(|(l, _)| *l == locale)
-            .map(|(_, s)| *s)
-            .unwrap_or("");
-        src.lines()
+            .map(|(_, f)| *f)
+            .unwrap_or_default();
+        files
+            .iter()
+            .flat_map(|src| src.lines())
             .filter(|l| !l.starts_with([' ', '#', '\t', '.', '*', '[']) && l.contains(" ="))
             .filter_map(|l| l.split(" =").next())
             .map(|s| s.trim().to_string())

@@ -3,6 +3,8 @@
 mod customers;
 pub mod extract;
 mod journeys;
+mod metrics;
+mod surveys;
 mod people;
 mod tokens;
 
@@ -85,6 +87,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(tokens::list_audit))
+        .merge(surveys::routes())
+        .merge(metrics::routes())
         .split_for_parts();
     (router, doc)
 }

@@ -1,7 +1,9 @@
 //! The server-rendered web UI. Works without JavaScript; every string comes from Fluent; every
 //! form post carries a CSRF token; user-supplied text is escaped and bidi-isolated.
 
+mod insights;
 mod journeys;
+mod surveys;
 mod layout;
 mod pages;
 
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
             post(journeys::delete_touchpoint),
         )
         .route("/assets/app.css", get(css))
+        .merge(surveys::router())
+        .merge(insights::router())
 }
 
 async fn css() -> impl IntoResponse {

@@ -1,0 +1,1 @@
+# Rapport — insights (el). Message ids must match across en/he/el.

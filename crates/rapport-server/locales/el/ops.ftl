@@ -1,0 +1,1 @@
+# Rapport — ops (el). Message ids must match across en/he/el.

@@ -1,0 +1,1 @@
+# Rapport — surveys (el). Message ids must match across en/he/el.

@@ -1,0 +1,1 @@
+# Rapport — insights (en). Message ids must match across en/he/el.

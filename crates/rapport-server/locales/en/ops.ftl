@@ -1,0 +1,1 @@
+# Rapport — ops (en). Message ids must match across en/he/el.

@@ -1,0 +1,1 @@
+# Rapport — surveys (en). Message ids must match across en/he/el.

@@ -1,0 +1,1 @@
+# Rapport — insights (he). Message ids must match across en/he/el.

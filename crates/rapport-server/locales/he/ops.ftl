@@ -1,0 +1,1 @@
+# Rapport — ops (he). Message ids must match across en/he/el.

@@ -1,0 +1,1 @@
+# Rapport — surveys (he). Message ids must match across en/he/el.
