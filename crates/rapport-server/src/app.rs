@@ -55,6 +55,7 @@ impl Application {
             store,
             i18n: Arc::new(I18n::load()),
             config: Arc::new(config),
+            wake: Arc::new(tokio::sync::Notify::new()),
         };
         Ok(Self {
             listener,

@@ -16,6 +16,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    jobs: IntGaugeVec,
     info: IntGaugeVec,
 }
 
@@ -43,6 +44,8 @@ impl Metrics {
             &["state"],
         )
         .expect("metric");
+        let jobs = IntGaugeVec::new(Opts::new("jobs", "Background jobs by state"), &["state"])
+            .expect("metric");
         let info = IntGaugeVec::new(
             Opts::new("build_info", "Version and storage backend"),
             &["version", "backend"],
@@ -54,6 +57,7 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool.clone()),
+            Box::new(jobs.clone()),
             Box::new(info.clone()),
         ] {
             registry.register(m).expect("register metric");
@@ -63,6 +67,7 @@ impl Metrics {
             requests,
             latency,
             pool,
+            jobs,
             info,
         }
     }
@@ -107,6 +112,16 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .with_label_values(&["idle"])
         .set(i64::from(stats.idle));
     let _ = &m.info;
+    // Every state is reported, zero included, so alerts on "failed > 0" have a series.
+    let counts = state.store.job_counts().await.unwrap_or_default();
+    for st in ["queued", "running", "done", "failed"] {
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == st)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        m.jobs.with_label_values(&[st]).set(n);
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

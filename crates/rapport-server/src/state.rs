@@ -12,4 +12,6 @@ pub struct AppState {
     pub i18n: Arc<I18n>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
+    /// Wakes the background worker when new jobs are queued.
+    pub wake: Arc<tokio::sync::Notify>,
 }

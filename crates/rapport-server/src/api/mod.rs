@@ -4,8 +4,8 @@ mod customers;
 pub mod extract;
 mod journeys;
 mod metrics;
-mod surveys;
 mod people;
+mod surveys;
 mod tokens;
 
 use axum::routing::get;

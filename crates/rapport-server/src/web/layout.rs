@@ -80,6 +80,8 @@ fn head(tr: &Tr, title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · " (tr.t("app-name")) }
             link rel="stylesheet" href="/assets/app.css";
+            link rel="stylesheet" href="/assets/surveys.css";
+            link rel="stylesheet" href="/assets/insights.css";
         }
     }
 }

@@ -3,9 +3,9 @@
 
 mod insights;
 mod journeys;
-mod surveys;
 mod layout;
 mod pages;
+mod surveys;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -53,18 +53,29 @@ pub fn router() -> Router<AppState> {
             "/touchpoints/{id}/delete",
             post(journeys::delete_touchpoint),
         )
-        .route("/assets/app.css", get(css))
+        .route(
+            "/assets/app.css",
+            get(|| css(include_str!("../../assets/app.css"))),
+        )
+        .route(
+            "/assets/surveys.css",
+            get(|| css(include_str!("../../assets/surveys.css"))),
+        )
+        .route(
+            "/assets/insights.css",
+            get(|| css(include_str!("../../assets/insights.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
 }
 
-async fn css() -> impl IntoResponse {
+async fn css(body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/app.css"),
+        body,
     )
 }
 

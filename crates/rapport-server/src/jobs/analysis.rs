@@ -1,0 +1,44 @@
+//! Runs the text engine over a response's comment and stores the result next to it.
+
+use rapport_domain::voc::{ResponseAnalysis, ResponseId};
+use rapport_storage::Job;
+
+use super::JobError;
+use crate::state::AppState;
+
+pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let org = job
+        .org_id
+        .ok_or_else(|| JobError::Permanent("analysis job without organisation".into()))?;
+    let id = job.payload["response_id"]
+        .as_i64()
+        .ok_or_else(|| JobError::Permanent("payload lacks response_id".into()))?;
+    let response = state.store.get_response(org, ResponseId(id)).await?;
+    let Some(comment) = response.comment.clone() else {
+        return Ok(());
+    };
+    let settings = state.store.org_settings(org).await?;
+    // The engine is CPU work; keep it off the async threads.
+    let analysis =
+        tokio::task::spawn_blocking(move || rapport_text::Engine::global().analyze(&comment, None))
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+    let result = ResponseAnalysis {
+        language: analysis.language.clone(),
+        sentiment_label: analysis
+            .sentiment
+            .as_ref()
+            .and_then(|s| serde_json::to_value(&s.label).ok())
+            .and_then(|v| v.as_str().map(str::to_string)),
+        sentiment_score: analysis.sentiment.as_ref().map(|s| f64::from(s.score)),
+        topics: analysis.topics.iter().map(|t| t.name.clone()).collect(),
+        redacted_comment: (settings.redact_pii && !analysis.pii.is_empty())
+            .then(|| analysis.redacted_text.clone()),
+        detail: serde_json::to_value(&analysis).map_err(|e| JobError::Permanent(e.to_string()))?,
+    };
+    state
+        .store
+        .set_response_analysis(response.id, &result)
+        .await?;
+    Ok(())
+}

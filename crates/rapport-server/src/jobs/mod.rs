@@ -1,0 +1,114 @@
+//! The background worker: takes jobs from the durable queue in the database, runs them, and
+//! retries failures with exponential back-off. Several Rapport instances can run workers on one
+//! PostgreSQL database; the queue hands each job to one of them.
+
+mod analysis;
+pub mod email;
+
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, Utc};
+use rapport_storage::Job;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+pub const JOB_ANALYZE_RESPONSE: &str = "analyze_response";
+pub const JOB_SEND_INVITATION: &str = "send_invitation";
+
+/// How long a claimed job stays ours before another worker may take it over.
+const LEASE_SECONDS: i64 = 120;
+
+/// Why a job did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth trying again later (e.g. the SMTP server or database is down).
+    #[error("{0}")]
+    Retry(String),
+    /// Will never succeed (e.g. the record is gone); recorded as failed.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<rapport_storage::StorageError> for JobError {
+    fn from(e: rapport_storage::StorageError) -> Self {
+        match e {
+            rapport_storage::StorageError::NotFound { entity } => {
+                JobError::Permanent(format!("{entity} no longer exists"))
+            }
+            other => JobError::Retry(other.to_string()),
+        }
+    }
+}
+
+/// Wakes an idle worker now instead of at its next poll.
+pub fn notify_worker(s: &AppState) {
+    s.wake.notify_one();
+}
+
+/// Back-off before attempt `n + 1`: 2, 4, 8 … seconds, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    Duration::seconds(2i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
+}
+
+async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        JOB_ANALYZE_RESPONSE => analysis::analyze_response(state, job).await,
+        JOB_SEND_INVITATION => email::send_invitation(state, job).await,
+        other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
+    }
+}
+
+/// Runs jobs until `shutdown` turns true; a job in progress is finished first.
+pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
+    tracing::info!(worker_id, "worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match state
+            .store
+            .claim_job(&worker_id, Utc::now(), Duration::seconds(LEASE_SECONDS))
+            .await
+        {
+            Ok(Some(job)) => {
+                let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+                let _enter = span.enter();
+                let outcome = run(&state, &job).await;
+                let recorded = match &outcome {
+                    Ok(()) => state.store.complete_job(job.id, Utc::now()).await,
+                    Err(JobError::Retry(e)) => {
+                        tracing::warn!(error = %e, "job failed; will retry");
+                        state
+                            .store
+                            .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
+                            .await
+                    }
+                    Err(JobError::Permanent(e)) => {
+                        tracing::error!(error = %e, "job failed permanently");
+                        state.store.fail_job(job.id, e, None).await
+                    }
+                };
+                if let Err(e) = recorded {
+                    // The lease will expire and the job will run again: at-least-once.
+                    tracing::warn!(error = %e, "could not record job outcome");
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = state.wake.notified() => {}
+                    _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reach the job queue");
+                tokio::select! {
+                    _ = tokio::time::sleep(StdDuration::from_secs(2)) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+    tracing::info!(worker_id, "worker stopped");
+}
