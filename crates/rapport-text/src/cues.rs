@@ -15,7 +15,9 @@
 //! text (case, niqqud, accents, final sigma), so write them however is natural. Hebrew words
 //! also match with attached prefixes (ו ה ב ל מ ש כ); Greek words match other inflections.
 
-use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::TextError;
 use crate::normalize::{
@@ -150,7 +152,9 @@ pub fn is_negator(word: &str) -> bool {
         "καμια",
         "τιποτα",
     ];
-    NEG.contains(&word)
+    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| NEG.iter().copied().collect())
+        .contains(word)
 }
 
 fn part_matches(part: &Part, tok: &Token) -> bool {
@@ -178,22 +182,46 @@ fn part_matches(part: &Part, tok: &Token) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct CueSet {
     cues: Vec<Cue>,
-    /// First-word key → cue indices.
-    index: HashMap<String, Vec<usize>>,
+    /// First word (exact) → cue indices.
+    by_word: FxHashMap<String, Vec<usize>>,
+    /// First two letters of a first-word prefix pattern → cue indices.
+    by_prefix: FxHashMap<String, Vec<usize>>,
+    /// Greek stem of a first word longer than four letters → cue indices.
+    by_greek_stem: FxHashMap<String, Vec<usize>>,
 }
 
-fn first_key(part: &Part) -> Option<String> {
-    match part {
-        Part::Exact(p) => {
-            let greek = p.chars().next().map(char_script) == Some(Script::Greek);
-            Some(if greek && p.chars().count() > 4 {
-                format!("g:{}", greek_stem(p))
-            } else {
-                format!("w:{p}")
-            })
-        }
-        Part::Prefix(p) => Some(format!("p:{}", p.chars().take(2).collect::<String>())),
-        Part::Gap => None,
+/// The first two chars of a word (all of it if shorter), borrowed.
+fn first_two_chars(w: &str) -> &str {
+    match w.char_indices().nth(2) {
+        Some((i, _)) => &w[..i],
+        None => w,
+    }
+}
+
+fn char_count(w: &str) -> usize {
+    if w.is_ascii() {
+        w.len()
+    } else {
+        w.chars().count()
+    }
+}
+
+impl CueSet {
+    /// Index cue `id` under the key of its first part.
+    fn index_cue(&mut self, id: usize) {
+        let (map, key) = match &self.cues[id].parts[0] {
+            Part::Exact(p) => {
+                let greek = p.chars().next().map(char_script) == Some(Script::Greek);
+                if greek && p.chars().count() > 4 {
+                    (&mut self.by_greek_stem, greek_stem(p).to_string())
+                } else {
+                    (&mut self.by_word, p.clone())
+                }
+            }
+            Part::Prefix(p) => (&mut self.by_prefix, first_two_chars(p).to_string()),
+            Part::Gap => unreachable!("first part is a word"),
+        };
+        map.entry(key).or_default().push(id);
     }
 }
 
@@ -266,8 +294,6 @@ impl CueSet {
                 "pattern {pattern:?} must start and end with a word"
             ));
         }
-        let key = first_key(&parts[0]).expect("first part is a word");
-        self.index.entry(key).or_default().push(self.cues.len());
         self.cues.push(Cue {
             label: label.to_string(),
             lang: lang.to_string(),
@@ -275,15 +301,15 @@ impl CueSet {
             pattern: pattern.to_string(),
             parts,
         });
+        self.index_cue(self.cues.len() - 1);
         Ok(())
     }
 
     /// Extend with another set's cues (e.g. a customer's additions to the built-in taxonomy).
     pub fn extend(&mut self, other: &CueSet) {
         for c in &other.cues {
-            let key = first_key(&c.parts[0]).expect("first part is a word");
-            self.index.entry(key).or_default().push(self.cues.len());
             self.cues.push(c.clone());
+            self.index_cue(self.cues.len() - 1);
         }
     }
 
@@ -306,30 +332,31 @@ impl CueSet {
     /// `None` allows every language, which is what mixed-language text needs.
     pub fn find<'a>(&'a self, doc: &Prepared, lang: Option<&str>) -> Vec<CueMatch<'a>> {
         let mut out = Vec::new();
-        let mut keys: Vec<String> = Vec::with_capacity(6);
         let mut seen: Vec<usize> = Vec::new();
         for wi in 0..doc.words.len() {
             let tok = doc.word(wi);
-            keys.clear();
-            let add = |w: &str, keys: &mut Vec<String>| {
-                keys.push(format!("w:{w}"));
-                keys.push(format!("p:{}", w.chars().take(2).collect::<String>()));
-                if tok.script == Script::Greek && w.chars().count() > 4 {
-                    keys.push(format!("g:{}", greek_stem(w)));
+            seen.clear();
+            // The lists to try, in a fixed order: for the word and then each Hebrew prefix
+            // stem, the exact word, its first two letters (prefix patterns) and its Greek stem.
+            let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
+            let mut nl = 0;
+            let mut add = |w: &str| {
+                lists[nl] = self.by_word.get(w);
+                lists[nl + 1] = self.by_prefix.get(first_two_chars(w));
+                nl += 2;
+                if tok.script == Script::Greek && char_count(w) > 4 {
+                    lists[nl] = self.by_greek_stem.get(greek_stem(w));
+                    nl += 1;
                 }
             };
-            add(&tok.norm, &mut keys);
+            add(&tok.norm);
             if tok.script == Script::Hebrew {
                 for s in hebrew_prefix_stems(&tok.norm) {
-                    add(s, &mut keys);
+                    add(s);
                 }
             }
-            seen.clear();
-            for k in &keys {
-                let Some(ids) = self.index.get(k) else {
-                    continue;
-                };
-                for &id in ids {
+            for ids in lists[..nl].iter().flatten() {
+                for &id in ids.iter() {
                     if seen.contains(&id) {
                         continue;
                     }

@@ -3,14 +3,15 @@
 //! Works on one text or a whole corpus; stopword lists per language are ours (Hebrew
 //! includes common prefixed forms).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cues::Prepared;
 use crate::normalize::{hebrew_prefix_stems, normalize_word, Script, TokenKind};
 
-fn stopwords() -> &'static HashSet<String> {
-    static SW: OnceLock<HashSet<String>> = OnceLock::new();
+fn stopwords() -> &'static FxHashSet<String> {
+    static SW: OnceLock<FxHashSet<String>> = OnceLock::new();
     SW.get_or_init(|| {
         [
             include_str!("../data/stopwords_en.txt"),
@@ -46,11 +47,15 @@ fn char_is_hebrew(c: char) -> bool {
 
 fn candidate_word(doc: &Prepared, wi: usize) -> bool {
     let t = doc.word(wi);
-    t.kind == TokenKind::Word
-        && t.script != Script::None
-        && t.norm.chars().count() >= 2
-        && !(t.script == Script::Latin && t.norm.chars().count() < 3)
-        && !is_stopword(&t.norm)
+    if t.kind != TokenKind::Word || t.script == Script::None {
+        return false;
+    }
+    let chars = if t.norm.is_ascii() {
+        t.norm.len()
+    } else {
+        t.norm.chars().count()
+    };
+    chars >= 2 && !(t.script == Script::Latin && chars < 3) && !is_stopword(&t.norm)
 }
 
 /// Candidate keyphrases of one text: normalised n-grams (1–3 words) with their first word
@@ -58,8 +63,9 @@ fn candidate_word(doc: &Prepared, wi: usize) -> bool {
 pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     let n = doc.words.len();
+    let is_cand: Vec<bool> = (0..n).map(|i| candidate_word(doc, i)).collect();
     for i in 0..n {
-        if !candidate_word(doc, i) {
+        if !is_cand[i] {
             continue;
         }
         let mut phrase = doc.word(i).norm.clone();
@@ -75,7 +81,7 @@ pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
             }
             phrase.push(' ');
             phrase.push_str(&t.norm);
-            if candidate_word(doc, j) {
+            if is_cand[j] {
                 out.push((phrase.clone(), i));
             }
         }
@@ -85,10 +91,14 @@ pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
 
 /// Top `k` keyphrases of one text, best first.
 pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
-    let cands = candidates(doc);
+    extract_from(doc, &candidates(doc), k)
+}
+
+/// [`extract`] over already computed [`candidates`].
+fn extract_from(doc: &Prepared, cands: &[(String, usize)], k: usize) -> Vec<String> {
     let n = doc.words.len().max(1) as f32;
-    let mut stats: HashMap<&str, (f32, usize, usize)> = HashMap::new();
-    for (p, pos) in &cands {
+    let mut stats: FxHashMap<&str, (f32, usize, usize)> = FxHashMap::default();
+    for (p, pos) in cands {
         let e = stats
             .entry(p.as_str())
             .or_insert((0.0, *pos, p.split(' ').count()));
@@ -122,8 +132,8 @@ pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
 /// Top `k` keyphrases as written in the text (lower-cased, niqqud and bidi marks removed),
 /// which reads better than the normalised form (Greek keeps its accents and final sigma).
 pub fn extract_display(doc: &Prepared, k: usize) -> Vec<String> {
-    let best = extract(doc, k);
     let cands = candidates(doc);
+    let best = extract_from(doc, &cands, k);
     best.into_iter()
         .map(|norm| {
             let Some((_, first)) = cands.iter().find(|(p, _)| *p == norm) else {

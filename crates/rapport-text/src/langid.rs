@@ -4,6 +4,10 @@
 //! function or sentiment words outweigh those of other common Latin-script languages; anything
 //! else is `und`, because a wrong language would give a confidently wrong sentiment.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet;
+
 use crate::cues::Prepared;
 use crate::lexicon::Lexicon;
 use crate::normalize::{char_script, Script, TokenKind};
@@ -44,6 +48,29 @@ const OTHER: &[&str] = &[
     "ne", "ca", "si",
 ];
 
+fn word_set(words: &'static [&'static str]) -> FxHashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+fn is_en_word(w: &str) -> bool {
+    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| word_set(EN)).contains(w)
+}
+
+fn is_other_word(w: &str) -> bool {
+    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| word_set(OTHER)).contains(w)
+}
+
+/// Number of alphabetic chars in a word (ASCII fast path).
+fn alphabetic_chars(w: &str) -> usize {
+    if w.is_ascii() {
+        w.bytes().filter(u8::is_ascii_alphabetic).count()
+    } else {
+        w.chars().filter(|c| c.is_alphabetic()).count()
+    }
+}
+
 /// Detect the language of a prepared text. `en_lexicon` supplies extra evidence for English.
 pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
     let (mut he, mut el, mut latin, mut other) = (0usize, 0usize, 0usize, 0usize);
@@ -51,7 +78,7 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
         if t.kind != TokenKind::Word {
             continue;
         }
-        let n = t.norm.chars().filter(|c| c.is_alphabetic()).count();
+        let n = alphabetic_chars(&t.norm);
         match t.script {
             Script::Hebrew => he += n,
             Script::Greek => el += n,
@@ -111,9 +138,11 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
     {
         words += 1.0;
         let w = t.norm.as_str();
-        accented += w.chars().filter(|c| !c.is_ascii()).count();
-        let is_en = EN.contains(&w);
-        let is_other = OTHER.contains(&w);
+        if !w.is_ascii() {
+            accented += w.chars().filter(|c| !c.is_ascii()).count();
+        }
+        let is_en = is_en_word(w);
+        let is_other = is_other_word(w);
         if is_en {
             en_score += 1.0;
         } else if en_lexicon.word(w, Script::Latin).is_some_and(|v| v != 0.0) {

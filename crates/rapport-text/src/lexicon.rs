@@ -1,6 +1,6 @@
 //! Sentiment lexicons: word and phrase valences per language, on VADER's −4..4 scale.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::cues::Prepared;
 use crate::error::TextError;
@@ -11,10 +11,10 @@ use crate::normalize::{
 /// A lexicon for one language: single words, their stems (Greek) and multi-word phrases.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    words: HashMap<String, f32>,
-    stems: HashMap<String, f32>,
+    words: FxHashMap<String, f32>,
+    stems: FxHashMap<String, f32>,
     /// First word → (remaining words, valence), longest first.
-    phrases: HashMap<String, Vec<(Vec<String>, f32)>>,
+    phrases: FxHashMap<String, Vec<(Vec<String>, f32)>>,
 }
 
 /// A lexicon hit: valence and how many words it spans.
@@ -107,9 +107,22 @@ impl Lexicon {
             }
             _ => {}
         }
-        let sq = squeeze(norm);
-        if sq != norm {
-            return self.words.get(&sq).copied();
+        // Squeezing changes the word only if it has a doubled letter.
+        let doubled = if norm.is_ascii() {
+            norm.as_bytes().windows(2).any(|p| p[0] == p[1])
+        } else {
+            let mut last = None;
+            norm.chars().any(|c| {
+                let d = Some(c) == last;
+                last = Some(c);
+                d
+            })
+        };
+        if doubled {
+            let sq = squeeze(norm);
+            if sq != norm {
+                return self.words.get(&sq).copied();
+            }
         }
         None
     }
@@ -117,11 +130,12 @@ impl Lexicon {
     /// The longest entry starting at word `wi` of `doc`.
     pub fn lookup(&self, doc: &Prepared, wi: usize) -> Option<Hit> {
         let tok = doc.word(wi);
-        let mut firsts: Vec<&str> = vec![tok.norm.as_str()];
-        if tok.script == Script::Hebrew {
-            firsts.extend(hebrew_prefix_stems(&tok.norm));
-        }
-        for f in firsts {
+        let stems = if tok.script == Script::Hebrew && !self.phrases.is_empty() {
+            hebrew_prefix_stems(&tok.norm)
+        } else {
+            Vec::new()
+        };
+        for f in std::iter::once(tok.norm.as_str()).chain(stems) {
             if let Some(list) = self.phrases.get(f) {
                 for (rest, v) in list {
                     let n = rest.len();

@@ -24,13 +24,33 @@ pub struct Features {
     pub dense: [f32; DENSE],
 }
 
-fn fnv1a(ns: u8, s: &str) -> u32 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in std::iter::once(ns).chain(s.bytes()) {
+const FNV_OFFSET: u64 = 0xcbf29ce484222325;
+const FNV_PRIME: u64 = 0x100000001b3;
+
+/// Continue an FNV-1a hash over `bytes`.
+#[inline]
+fn fnv_extend(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
         h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
+        h = h.wrapping_mul(FNV_PRIME);
     }
+    h
+}
+
+#[inline]
+fn fnv_start(ns: u8) -> u64 {
+    fnv_extend(FNV_OFFSET, &[ns])
+}
+
+#[inline]
+fn fnv_index(h: u64) -> u32 {
     (h % DIM as u64) as u32
+}
+
+/// The feature index of `s` in namespace `ns`: FNV-1a over the namespace byte and the UTF-8
+/// bytes of `s`, modulo [`DIM`].
+fn fnv1a(ns: u8, s: &str) -> u32 {
+    fnv_index(fnv_extend(fnv_start(ns), s.as_bytes()))
 }
 
 /// Dense lexicon/rule features, all roughly in [-1, 1].
@@ -56,6 +76,8 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
     let mut idx: Vec<u32> = Vec::with_capacity(doc.words.len() * 12);
     let mut neg_left = 0usize;
     let mut prev: Option<&str> = None;
+    let mut bytes: Vec<u8> = Vec::with_capacity(64);
+    let mut bounds: Vec<usize> = Vec::with_capacity(64);
     for t in &doc.tokens {
         match t.kind {
             TokenKind::Punct => {
@@ -83,22 +105,37 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
         let ns = if neg_left > 0 { b'N' } else { b'w' };
         idx.push(fnv1a(ns, w));
         if let Some(p) = prev {
-            idx.push(fnv1a(b'b', &format!("{p} {w}")));
+            // The bigram "p w", hashed in place.
+            let h = fnv_extend(fnv_extend(fnv_start(b'b'), p.as_bytes()), b" ");
+            idx.push(fnv_index(fnv_extend(h, w.as_bytes())));
         }
         if t.script == Script::Hebrew {
             for s in hebrew_prefix_stems(w) {
                 idx.push(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
             }
         }
-        let chars: Vec<char> = std::iter::once('^')
-            .chain(w.chars())
-            .chain(std::iter::once('$'))
-            .collect();
+        // Character 3- and 4-grams of "^w$", hashed over the UTF-8 bytes of each window (the
+        // same bytes as the window collected into a string). All 3-grams first, then 4-grams,
+        // as the order of `idx` before sorting does not matter.
+        bounds.clear();
+        bytes.clear();
+        bytes.push(b'^');
+        bounds.push(0);
+        for (i, _) in w.char_indices() {
+            bounds.push(1 + i);
+        }
+        bytes.extend_from_slice(w.as_bytes());
+        bounds.push(bytes.len());
+        bytes.push(b'$');
+        bounds.push(bytes.len());
+        // `bounds` holds the start of every char plus the end; chars = bounds.len() - 1.
+        let nchars = bounds.len() - 1;
+        let c = fnv_start(b'c');
         for n in [3usize, 4] {
-            if chars.len() >= n {
-                for win in chars.windows(n) {
-                    let g: String = win.iter().collect();
-                    idx.push(fnv1a(b'c', &g));
+            if nchars >= n {
+                for k in 0..=nchars - n {
+                    let g = &bytes[bounds[k]..bounds[k + n]];
+                    idx.push(fnv_index(fnv_extend(c, g)));
                 }
             }
         }

@@ -110,6 +110,9 @@ fn is_word_joiner(c: char) -> bool {
 ///
 /// Returns the normalised word and whether it was elongated.
 pub fn normalize_word(word: &str) -> (String, bool) {
+    if word.is_ascii() {
+        return normalize_ascii_word(word);
+    }
     let mut out = String::with_capacity(word.len());
     let mut last: Option<char> = None;
     let mut run = 0usize;
@@ -132,6 +135,32 @@ pub fn normalize_word(word: &str) -> (String, bool) {
             }
             out.push(lc);
         }
+    }
+    (out, elongated)
+}
+
+/// [`normalize_word`] for ASCII input: no marks to strip, lower case is byte-wise.
+fn normalize_ascii_word(word: &str) -> (String, bool) {
+    let mut out = String::with_capacity(word.len());
+    let mut last: Option<u8> = None;
+    let mut run = 0usize;
+    let mut elongated = false;
+    for b in word.bytes() {
+        if b == b'\'' || b == b'"' {
+            continue;
+        }
+        let lc = b.to_ascii_lowercase();
+        if Some(lc) == last {
+            run += 1;
+            if run >= 3 {
+                elongated = true;
+                continue;
+            }
+        } else {
+            run = 1;
+            last = Some(lc);
+        }
+        out.push(lc as char);
     }
     (out, elongated)
 }

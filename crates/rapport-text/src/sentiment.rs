@@ -2,6 +2,10 @@
 //! valences adjusted for negation, intensifiers, contrast, concession, emphasis and emoji.
 //! Its output is both a fallback (Greek, no model) and a feature of the learned models.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
 use crate::cues::{is_negator, Prepared};
 use crate::lexicon::Lexicon;
 use crate::normalize::{Script, TokenKind};
@@ -146,13 +150,20 @@ pub fn booster(word: &str) -> Option<f32> {
         "σχετικα",
         "σχεδον",
     ];
-    if UP.contains(&word) {
-        Some(BOOST)
-    } else if DOWN.contains(&word) {
-        Some(-BOOST)
-    } else {
-        None
-    }
+    static MAP: OnceLock<FxHashMap<&'static str, f32>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m = FxHashMap::default();
+        // UP wins over DOWN, as in a linear search of UP first.
+        for w in DOWN {
+            m.insert(*w, -BOOST);
+        }
+        for w in UP {
+            m.insert(*w, BOOST);
+        }
+        m
+    })
+    .get(word)
+    .copied()
 }
 
 /// Contrast words: what follows outweighs what precedes ("lovely staff but I waited an hour").
