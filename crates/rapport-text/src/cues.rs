@@ -21,8 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::TextError;
 use crate::normalize::{
-    char_script, greek_stem, hebrew_prefix_stems, normalize_word, tokenize, Script, Token,
-    TokenKind,
+    char_script, greek_stem, normalize_word, prefix_stems, tokenize, Script, Token, TokenKind,
 };
 
 /// One element of a cue pattern.
@@ -173,7 +172,7 @@ fn part_matches(part: &Part, tok: &Token) -> bool {
         return true;
     }
     if tok.script == Script::Hebrew {
-        return hebrew_prefix_stems(norm).into_iter().any(test);
+        return prefix_stems(norm).any(test);
     }
     false
 }
@@ -351,7 +350,7 @@ impl CueSet {
             };
             add(&tok.norm);
             if tok.script == Script::Hebrew {
-                for s in hebrew_prefix_stems(&tok.norm) {
+                for s in prefix_stems(&tok.norm) {
                     add(s);
                 }
             }

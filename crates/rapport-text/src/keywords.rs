@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cues::Prepared;
-use crate::normalize::{hebrew_prefix_stems, normalize_word, Script, TokenKind};
+use crate::normalize::{normalize_word, prefix_stems, Script, TokenKind};
 
 fn stopwords() -> &'static FxHashSet<String> {
     static SW: OnceLock<FxHashSet<String>> = OnceLock::new();
@@ -35,7 +35,7 @@ pub fn is_stopword(norm: &str) -> bool {
     let mut chars = norm.chars();
     if let Some(c) = chars.next() {
         if char_is_hebrew(c) {
-            return hebrew_prefix_stems(norm).iter().any(|s| sw.contains(*s));
+            return prefix_stems(norm).any(|s| sw.contains(s));
         }
     }
     false
@@ -61,70 +61,118 @@ fn candidate_word(doc: &Prepared, wi: usize) -> bool {
 /// Candidate keyphrases of one text: normalised n-grams (1–3 words) with their first word
 /// position. N-grams never span punctuation.
 pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
-    let n = doc.words.len();
-    let is_cand: Vec<bool> = (0..n).map(|i| candidate_word(doc, i)).collect();
-    for i in 0..n {
-        if !is_cand[i] {
-            continue;
+    let c = Candidates::new(doc);
+    c.items
+        .iter()
+        .map(|it| (c.phrase(it).to_string(), it.pos))
+        .collect()
+}
+
+/// One candidate: a byte range of [`Candidates::buf`], its first word and its word count.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    start: u32,
+    end: u32,
+    pos: usize,
+    words: usize,
+}
+
+/// The candidates of a text without a string per phrase: "a", "a b" and "a b c" are
+/// prefixes of one run of normalised words in a shared buffer.
+struct Candidates {
+    buf: String,
+    items: Vec<Cand>,
+}
+
+impl Candidates {
+    fn new(doc: &Prepared) -> Self {
+        let n = doc.words.len();
+        let mut buf = String::new();
+        let mut items = Vec::with_capacity(n * 2);
+        let is_cand: Vec<bool> = (0..n).map(|i| candidate_word(doc, i)).collect();
+        for i in 0..n {
+            if !is_cand[i] {
+                continue;
+            }
+            let start = buf.len() as u32;
+            buf.push_str(&doc.word(i).norm);
+            items.push(Cand {
+                start,
+                end: buf.len() as u32,
+                pos: i,
+                words: 1,
+            });
+            for len in 2..=3 {
+                let j = i + len - 1;
+                if j >= n || doc.words[j] != doc.words[j - 1] + 1 {
+                    break; // punctuation or emoji in between
+                }
+                let t = doc.word(j);
+                if t.kind != TokenKind::Word {
+                    break;
+                }
+                buf.push(' ');
+                buf.push_str(&t.norm);
+                if is_cand[j] {
+                    items.push(Cand {
+                        start,
+                        end: buf.len() as u32,
+                        pos: i,
+                        words: len,
+                    });
+                }
+            }
         }
-        let mut phrase = doc.word(i).norm.clone();
-        out.push((phrase.clone(), i));
-        for len in 2..=3 {
-            let j = i + len - 1;
-            if j >= n || doc.words[j] != doc.words[j - 1] + 1 {
-                break; // punctuation or emoji in between
-            }
-            let t = doc.word(j);
-            if t.kind != TokenKind::Word {
-                break;
-            }
-            phrase.push(' ');
-            phrase.push_str(&t.norm);
-            if is_cand[j] {
-                out.push((phrase.clone(), i));
-            }
-        }
+        Candidates { buf, items }
     }
-    out
+
+    fn phrase(&self, c: &Cand) -> &str {
+        &self.buf[c.start as usize..c.end as usize]
+    }
 }
 
 /// Top `k` keyphrases of one text, best first.
 pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
-    extract_from(doc, &candidates(doc), k)
+    extract_from(doc, &Candidates::new(doc), k)
+        .into_iter()
+        .map(|(p, _)| p.to_string())
+        .collect()
 }
 
-/// [`extract`] over already computed [`candidates`].
-fn extract_from(doc: &Prepared, cands: &[(String, usize)], k: usize) -> Vec<String> {
+/// [`extract`] over already computed candidates: the phrases and their first occurrences.
+fn extract_from<'c>(doc: &Prepared, cands: &'c Candidates, k: usize) -> Vec<(&'c str, Cand)> {
     let n = doc.words.len().max(1) as f32;
-    let mut stats: FxHashMap<&str, (f32, usize, usize)> = FxHashMap::default();
-    for (p, pos) in cands {
-        let e = stats
-            .entry(p.as_str())
-            .or_insert((0.0, *pos, p.split(' ').count()));
+    let mut stats: FxHashMap<&str, (f32, Cand)> =
+        FxHashMap::with_capacity_and_hasher(cands.items.len(), Default::default());
+    for c in &cands.items {
+        let e = stats.entry(cands.phrase(c)).or_insert((0.0, *c));
         e.0 += 1.0;
     }
-    let mut scored: Vec<(&str, f32)> = stats
+    let mut scored: Vec<(&str, f32, Cand)> = stats
         .into_iter()
-        .map(|(p, (tf, pos, len))| {
+        .map(|(p, (tf, c))| {
             // Lower is better in YAKE; we use higher-is-better: frequent, early, longer phrases.
-            let position = 1.0 / (1.0 + (pos as f32 / n) * 2.0);
-            let length = 1.0 + 0.35 * (len as f32 - 1.0);
+            let position = 1.0 / (1.0 + (c.pos as f32 / n) * 2.0);
+            let length = 1.0 + 0.35 * (c.words as f32 - 1.0);
             let chars = p.chars().count() as f32;
-            (p, tf * position * length * (chars.min(12.0) / 12.0 + 0.5))
+            (
+                p,
+                tf * position * length * (chars.min(12.0) / 12.0 + 0.5),
+                c,
+            )
         })
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut out: Vec<String> = Vec::new();
-    for (p, _) in scored {
+    let mut out: Vec<(&str, Cand)> = Vec::with_capacity(k);
+    for (p, _, c) in scored {
         if out.len() >= k {
             break;
         }
         // Skip a phrase already covered by a kept one (or covering one).
-        if out.iter().any(|q| q.contains(p) || p.contains(q.as_str())) {
+        if out.iter().any(|(q, _)| q.contains(p) || p.contains(q)) {
             continue;
         }
-        out.push(p.to_string());
+        out.push((p, c));
     }
     out
 }
@@ -132,21 +180,21 @@ fn extract_from(doc: &Prepared, cands: &[(String, usize)], k: usize) -> Vec<Stri
 /// Top `k` keyphrases as written in the text (lower-cased, niqqud and bidi marks removed),
 /// which reads better than the normalised form (Greek keeps its accents and final sigma).
 pub fn extract_display(doc: &Prepared, k: usize) -> Vec<String> {
-    let cands = candidates(doc);
-    let best = extract_from(doc, &cands, k);
-    best.into_iter()
-        .map(|norm| {
-            let Some((_, first)) = cands.iter().find(|(p, _)| *p == norm) else {
-                return norm;
-            };
-            let len = norm.split(' ').count();
-            let (a, b) = (doc.word(*first).start, doc.word(first + len - 1).end);
-            doc.text[a..b]
-                .chars()
-                .filter(|c| !crate::normalize::is_ignorable_mark(*c))
-                .flat_map(char::to_lowercase)
-                .map(|c| if c.is_whitespace() { ' ' } else { c })
-                .collect()
+    let cands = Candidates::new(doc);
+    extract_from(doc, &cands, k)
+        .into_iter()
+        .map(|(_, c)| {
+            let (a, b) = (doc.word(c.pos).start, doc.word(c.pos + c.words - 1).end);
+            let mut out = String::with_capacity(b - a);
+            for ch in doc.text[a..b].chars() {
+                if crate::normalize::is_ignorable_mark(ch) {
+                    continue;
+                }
+                crate::normalize::for_each_lowercase(ch, |c| {
+                    out.push(if c.is_whitespace() { ' ' } else { c })
+                });
+            }
+            out
         })
         .collect()
 }

@@ -67,7 +67,9 @@ fn alphabetic_chars(w: &str) -> usize {
     if w.is_ascii() {
         w.bytes().filter(u8::is_ascii_alphabetic).count()
     } else {
-        w.chars().filter(|c| c.is_alphabetic()).count()
+        w.chars()
+            .filter(|c| crate::normalize::is_alphabetic(*c))
+            .count()
     }
 }
 

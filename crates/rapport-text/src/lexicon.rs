@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 use crate::cues::Prepared;
 use crate::error::TextError;
 use crate::normalize::{
-    greek_stem, hebrew_prefix_stems, normalize_word, squeeze, tokenize, Script, TokenKind,
+    greek_stem, normalize_word, prefix_stems, squeeze, tokenize, Script, TokenKind,
 };
 
 /// A lexicon for one language: single words, their stems (Greek) and multi-word phrases.
@@ -94,7 +94,7 @@ impl Lexicon {
         }
         match script {
             Script::Hebrew => {
-                for s in hebrew_prefix_stems(norm) {
+                for s in prefix_stems(norm) {
                     if let Some(v) = self.words.get(s) {
                         return Some(*v);
                     }
@@ -130,11 +130,10 @@ impl Lexicon {
     /// The longest entry starting at word `wi` of `doc`.
     pub fn lookup(&self, doc: &Prepared, wi: usize) -> Option<Hit> {
         let tok = doc.word(wi);
-        let stems = if tok.script == Script::Hebrew && !self.phrases.is_empty() {
-            hebrew_prefix_stems(&tok.norm)
-        } else {
-            Vec::new()
-        };
+        let stems = (tok.script == Script::Hebrew && !self.phrases.is_empty())
+            .then(|| prefix_stems(&tok.norm))
+            .into_iter()
+            .flatten();
         for f in std::iter::once(tok.norm.as_str()).chain(stems) {
             if let Some(list) = self.phrases.get(f) {
                 for (rest, v) in list {

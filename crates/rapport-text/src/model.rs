@@ -6,7 +6,7 @@
 
 use crate::cues::{is_negator, Prepared};
 use crate::error::TextError;
-use crate::normalize::{hebrew_prefix_stems, Script, TokenKind};
+use crate::normalize::{prefix_stems, Script, TokenKind};
 use crate::sentiment::RuleScore;
 
 /// Hashed feature space size (2^18).
@@ -110,7 +110,7 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
             idx.push(fnv_index(fnv_extend(h, w.as_bytes())));
         }
         if t.script == Script::Hebrew {
-            for s in hebrew_prefix_stems(w) {
+            for s in prefix_stems(w) {
                 idx.push(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
             }
         }
@@ -347,11 +347,11 @@ impl LinearModel {
             return Err(bad("truncated"));
         }
         let mut o = 22;
-        let mut weights = Vec::with_capacity(dim * CLASSES);
-        for _ in 0..dim * CLASSES {
-            weights.push(i16::from_le_bytes([b[o], b[o + 1]]) as f32 * scale);
-            o += 2;
-        }
+        let weights: Vec<f32> = b[o..o + dim * CLASSES * 2]
+            .chunks_exact(2)
+            .map(|p| i16::from_le_bytes([p[0], p[1]]) as f32 * scale)
+            .collect();
+        o += dim * CLASSES * 2;
         let mut f = || {
             let v = f32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
             o += 4;

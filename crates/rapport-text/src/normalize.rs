@@ -4,6 +4,8 @@
 //! word matches whatever its spelling variant: case, Hebrew niqqud, Greek
 //! accents and final sigma, curly apostrophes, elongated letters.
 
+use std::sync::OnceLock;
+
 /// The writing system of a token or character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Script {
@@ -42,13 +44,118 @@ pub struct Token {
     pub shouting: bool,
 }
 
+/// Chars below this have their Unicode properties cached in [`CharTable`] (Latin, Greek,
+/// Cyrillic, Hebrew and Arabic blocks), so tokenising Hebrew and Greek avoids the slow
+/// general-purpose lookups. The table is built from the standard library's own functions, so
+/// results are identical.
+const TABLE_LEN: u32 = 0x800;
+const ALPHA: u8 = 1;
+const NUMERIC: u8 = 2;
+const UPPER: u8 = 4;
+
+struct CharTable {
+    flags: Vec<u8>,
+    /// The lower-case form when it is a single char, else `'\0'`.
+    lower: Vec<char>,
+}
+
+fn char_table() -> &'static CharTable {
+    static TABLE: OnceLock<CharTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut flags = Vec::with_capacity(TABLE_LEN as usize);
+        let mut lower = Vec::with_capacity(TABLE_LEN as usize);
+        for u in 0..TABLE_LEN {
+            let c = char::from_u32(u).unwrap_or('\0');
+            let mut f = 0;
+            if c.is_alphabetic() {
+                f |= ALPHA;
+            }
+            if c.is_numeric() {
+                f |= NUMERIC;
+            }
+            if c.is_uppercase() {
+                f |= UPPER;
+            }
+            flags.push(f);
+            let mut l = c.to_lowercase();
+            lower.push(match (l.next(), l.next()) {
+                (Some(x), None) => x,
+                _ => '\0',
+            });
+        }
+        CharTable { flags, lower }
+    })
+}
+
+#[inline]
+fn char_flags(c: char) -> Option<u8> {
+    ((c as u32) < TABLE_LEN).then(|| char_table().flags[c as usize])
+}
+
+/// `char::is_alphabetic`, cached for common scripts.
+#[inline]
+pub(crate) fn is_alphabetic(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    match char_flags(c) {
+        Some(f) => f & ALPHA != 0,
+        None => c.is_alphabetic(),
+    }
+}
+
+#[inline]
+fn is_numeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    match char_flags(c) {
+        Some(f) => f & NUMERIC != 0,
+        None => c.is_numeric(),
+    }
+}
+
+#[inline]
+fn is_uppercase(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_uppercase();
+    }
+    match char_flags(c) {
+        Some(f) => f & UPPER != 0,
+        None => c.is_uppercase(),
+    }
+}
+
+/// The lower case of `c` if it is one char (cached for common scripts).
+#[inline]
+fn lower_single(c: char) -> Option<char> {
+    if (c as u32) < TABLE_LEN {
+        let l = char_table().lower[c as usize];
+        return (l != '\0' || c == '\0').then_some(l);
+    }
+    let mut l = c.to_lowercase();
+    match (l.next(), l.next()) {
+        (Some(x), None) => Some(x),
+        _ => None,
+    }
+}
+
+/// Call `f` with each char of the lower case of `c` (as `char::to_lowercase`, cached).
+#[inline]
+pub(crate) fn for_each_lowercase(c: char, mut f: impl FnMut(char)) {
+    match lower_single(c) {
+        Some(l) => f(l),
+        None => c.to_lowercase().for_each(f),
+    }
+}
+
 /// Script of one character.
 pub fn char_script(c: char) -> Script {
     match c as u32 {
         0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
         0x0590..=0x05FF | 0xFB1D..=0xFB4F => Script::Hebrew,
         0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
-        _ if c.is_alphabetic() => Script::Other,
+        _ if is_alphabetic(c) => Script::Other,
         _ => Script::None,
     }
 }
@@ -97,7 +204,7 @@ pub fn is_emoji(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_ignorable_mark(c)
+    is_alphabetic(c) || is_numeric(c) || is_ignorable_mark(c)
 }
 
 /// Apostrophes and Hebrew geresh/gershayim that may sit inside a word (don't, צה"ל, ג׳וב).
@@ -121,19 +228,23 @@ pub fn normalize_word(word: &str) -> (String, bool) {
         if is_ignorable_mark(c) || is_word_joiner(c) {
             continue;
         }
-        for lc in c.to_lowercase() {
+        let mut push = |lc: char| {
             let lc = fold_hebrew(fold_greek(lc));
             if Some(lc) == last {
                 run += 1;
                 if run >= 3 {
                     elongated = true;
-                    continue;
+                    return;
                 }
             } else {
                 run = 1;
                 last = Some(lc);
             }
             out.push(lc);
+        };
+        match lower_single(c) {
+            Some(lc) => push(lc),
+            None => c.to_lowercase().for_each(push),
         }
     }
     (out, elongated)
@@ -202,11 +313,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let mut script = char_script(c);
             let mut letters = 0usize;
             let mut upper = 0usize;
-            let mut digits_only = c.is_numeric();
+            let mut digits_only = is_numeric(c);
             let mut count = |ch: char, script: &mut Script| {
-                if ch.is_alphabetic() {
+                if is_alphabetic(ch) {
                     letters += 1;
-                    if ch.is_uppercase() {
+                    if is_uppercase(ch) {
                         upper += 1;
                     }
                     if *script == Script::None {
@@ -217,7 +328,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             count(c, &mut script);
             while let Some(&(j, d)) = iter.peek() {
                 if is_word_char(d) {
-                    if !d.is_numeric() && !is_ignorable_mark(d) {
+                    if !is_numeric(d) && !is_ignorable_mark(d) {
                         digits_only = false;
                     }
                     count(d, &mut script);
@@ -315,19 +426,44 @@ pub const HEBREW_PREFIXES: [char; 7] = ['ו', 'ה', 'ב', 'ל', 'מ', 'ש', 'כ'
 /// ("וכשהשירות" → "כשהשירות", "שהשירות", "השירות", "שירות"), shortest last. The word itself is
 /// not included. Stems shorter than two letters are not produced.
 pub fn hebrew_prefix_stems(word: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = word;
-    for _ in 0..3 {
-        let mut chars = rest.chars();
+    prefix_stems(word).collect()
+}
+
+/// Up to three stems without allocating; see [`hebrew_prefix_stems`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PrefixStems<'a> {
+    rest: &'a str,
+    left: u8,
+}
+
+impl<'a> Iterator for PrefixStems<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.left == 0 {
+            return None;
+        }
+        let mut chars = self.rest.chars();
         match chars.next() {
-            Some(c) if HEBREW_PREFIXES.contains(&c) && chars.as_str().chars().count() >= 2 => {
-                rest = chars.as_str();
-                out.push(rest);
+            Some(c) if HEBREW_PREFIXES.contains(&c) && chars.as_str().chars().nth(1).is_some() => {
+                self.rest = chars.as_str();
+                self.left -= 1;
+                Some(self.rest)
             }
-            _ => break,
+            _ => {
+                self.left = 0;
+                None
+            }
         }
     }
-    out
+}
+
+/// [`hebrew_prefix_stems`] as an iterator.
+pub(crate) fn prefix_stems(word: &str) -> PrefixStems<'_> {
+    PrefixStems {
+        rest: word,
+        left: 3,
+    }
 }
 
 /// A crude Greek stem: the normalised word without its inflectional ending, so that
@@ -360,13 +496,14 @@ pub fn greek_stem(word: &str) -> &str {
         "ε",
         "ι",
     ];
+    // Chars counted once: the stem's count is the word's minus the ending's.
     let n = word.chars().count();
     if n <= 4 {
         return word;
     }
     for e in ENDINGS {
         if let Some(stem) = word.strip_suffix(e) {
-            if stem.chars().count() >= 4 {
+            if n - e.chars().count() >= 4 {
                 return stem;
             }
         }
