@@ -72,6 +72,9 @@ async fn health_ready_metrics_and_openapi_answer(app: TestApp) {
 
 /// Ids of records in the caller's organisation that routes can act on.
 struct Fixture {
+    survey: i64,
+    survey_touchpoint: i64,
+    response: i64,
     user: i64,
     team: i64,
     customer: i64,
@@ -170,7 +173,73 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         )
         .await
         .unwrap();
+    // Surveys live on their own journey: touchpoints with surveys cannot be deleted.
+    let sj = s
+        .create_journey(
+            a,
+            &NewJourney {
+                name: Name::parse("n", "Surveyed").unwrap(),
+                description: None,
+                locale: Locale::He,
+            },
+        )
+        .await
+        .unwrap();
+    let stp = s
+        .create_touchpoint(
+            a,
+            &NewTouchpoint {
+                stage_id: sj.stages[3].stage.id,
+                name: Name::parse("n", "claims line").unwrap(),
+                channel: Channel::Phone,
+                owner_id: None,
+                promise: None,
+                position: None,
+            },
+        )
+        .await
+        .unwrap();
+    let survey = s
+        .create_survey(
+            a,
+            stp.id,
+            &Name::parse("n", "After the call").unwrap(),
+            &rapport_domain::survey::default_definition(None),
+            &format!("pub-{tag}"),
+        )
+        .await
+        .unwrap();
+    let survey = s
+        .set_survey_status(a, survey.id, rapport_domain::voc::SurveyStatus::Published)
+        .await
+        .unwrap();
+    let raw = std::collections::BTreeMap::from([(
+        "nps".to_string(),
+        rapport_domain::survey::RawAnswer::Number(9.0),
+    )]);
+    let (response, _) = s
+        .insert_response(
+            org,
+            &rapport_domain::voc::NewResponse {
+                survey_id: survey.id,
+                version: survey.version,
+                customer_id: Some(customer.id),
+                agent_id: None,
+                invitation_id: None,
+                locale: Locale::El,
+                source: rapport_domain::voc::ResponseSource::Api,
+                idempotency_key: None,
+                external_id: None,
+                submitted_at: chrono::Utc::now(),
+                answers: survey.definition.parse_answers(&raw).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
     Fixture {
+        survey: survey.id.0,
+        survey_touchpoint: stp.id.0,
+        response: response.0,
         user: user.id.0,
         team: team.id.0,
         customer: customer.id.0,
@@ -299,6 +368,64 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             Managers,
             Some(json!({"stage_id": f.stage, "name": "tp", "channel": "chat"})),
         ),
+        (m("GET"), "/api/v1/surveys".into(), Leads, None),
+        (
+            m("POST"),
+            "/api/v1/surveys".into(),
+            Managers,
+            Some(json!({"touchpoint_id": f.survey_touchpoint, "name": "New survey"})),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/surveys/{}", f.survey),
+            Leads,
+            None,
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/surveys/{}", f.survey),
+            Managers,
+            Some(
+                json!({"name": "After the call", "definition": rapport_domain::survey::default_definition(None)}),
+            ),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/surveys/{}/publish", f.survey),
+            Managers,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/surveys/{}/responses", f.survey),
+            Frontline,
+            Some(json!({"answers": {"nps": 10}})),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/surveys/{}/responses/batch", f.survey),
+            Frontline,
+            Some(json!({"responses": [{"answers": {"nps": 4}}]})),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/surveys/{}/invitations", f.survey),
+            Managers,
+            Some(json!({"customer_id": f.customer})),
+        ),
+        (m("GET"), "/api/v1/responses".into(), Leads, None),
+        (
+            m("GET"),
+            format!("/api/v1/responses/{}", f.response),
+            Leads,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/surveys/{}/close", f.survey),
+            Managers,
+            None,
+        ),
         (m("GET"), "/api/v1/tokens".into(), Members, None),
         (
             m("POST"),
@@ -392,7 +519,7 @@ async fn every_route_enforces_its_role(app: TestApp) {
     tabled.sort();
     assert_eq!(tabled, documented, "role table and router disagree");
 
-    let mut cells = 0;
+    let mut cells = 0usize;
     for caller in &callers {
         let tag = caller.user.role.as_str();
         let f = fixture(&app, org.id, caller, tag).await;
@@ -415,7 +542,7 @@ async fn every_route_enforces_its_role(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 34 * 5);
+    assert_eq!(cells, routes(&probe, "probe").len() * 5);
 }
 
 async fn organisations_never_see_each_other(app: TestApp) {

@@ -366,6 +366,15 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<()>;
     /// Jobs per state, for `/metrics`.
     async fn job_counts(&self) -> StorageResult<Vec<(String, i64)>>;
+    /// Exact sums per (group, period): `(group key, sums keyed by period)`, ordered by both,
+    /// so a trend per group costs one query. `period` is `Day`, `Week` or `Month`.
+    async fn response_sums_by_period(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+        group_by: GroupBy,
+        period: GroupBy,
+    ) -> StorageResult<Vec<(String, GroupSums)>>;
 }
 
 /// Per-organisation settings for collecting feedback.

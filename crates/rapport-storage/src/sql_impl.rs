@@ -123,7 +123,23 @@ macro_rules! storage_impl_inner {
 
         $crate::sql_voc::voc_helpers!();
 
-        fn not_found(entity: &'static str) -> impl FnOnce() -> StorageError {
+/// Touchpoints with surveys keep their history: deleting them (or their stage or journey)
+        /// is refused rather than orphaning responses.
+        async fn refuse_if_surveyed(tx: &mut Tx, col: &'static str, id: i64) -> StorageResult<()> {
+            let sql = format!(
+                "SELECT COUNT(*) FROM surveys s JOIN touchpoints t ON t.id = s.touchpoint_id WHERE t.{col} = $1"
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql).bind(id).fetch_one(&mut **tx).await?;
+            if n > 0 {
+                return Err(StorageError::Conflict {
+                    field: "id",
+                    message: format!("{n} survey(s) measure this; close them instead of deleting"),
+                });
+            }
+            Ok(())
+        }
+
+                fn not_found(entity: &'static str) -> impl FnOnce() -> StorageError {
             move || StorageError::NotFound { entity }
         }
 
@@ -729,6 +745,7 @@ macro_rules! storage_impl_inner {
 
             async fn delete_journey(&self, actor: Actor, id: JourneyId) -> StorageResult<()> {
                 let mut tx = self.begin().await?;
+                refuse_if_surveyed(&mut tx, "journey_id", id.0).await?;
                 for table in ["touchpoints", "stages"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE journey_id = $1 AND org_id = $2"))
                         .bind(id.0)
@@ -788,6 +805,7 @@ macro_rules! storage_impl_inner {
             async fn delete_stage(&self, actor: Actor, id: StageId) -> StorageResult<()> {
                 let current = self.fetch_stage(actor.org_id, id).await?;
                 let mut tx = self.begin().await?;
+                refuse_if_surveyed(&mut tx, "stage_id", id.0).await?;
                 sqlx::query("DELETE FROM touchpoints WHERE stage_id = $1").bind(id.0).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM stages WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
                 sqlx::query("UPDATE stages SET position = position - 1 WHERE journey_id = $1 AND position > $2")
@@ -882,6 +900,7 @@ macro_rules! storage_impl_inner {
             async fn delete_touchpoint(&self, actor: Actor, id: TouchpointId) -> StorageResult<()> {
                 let current = self.get_touchpoint(actor.org_id, id).await?;
                 let mut tx = self.begin().await?;
+                refuse_if_surveyed(&mut tx, "id", id.0).await?;
                 sqlx::query("DELETE FROM touchpoints WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
                 sqlx::query("UPDATE touchpoints SET position = position - 1 WHERE stage_id = $1 AND position > $2")
                     .bind(current.stage_id.0)

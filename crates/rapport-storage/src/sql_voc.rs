@@ -817,6 +817,49 @@ macro_rules! with_voc_methods {
         async fn job_counts(&self) -> StorageResult<Vec<(String, i64)>> {
             Ok(sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state").fetch_all(&self.pool).await?)
         }
+
+        async fn response_sums_by_period(&self, org: OrgId, filter: &ResponseFilter, group_by: GroupBy, period: GroupBy) -> StorageResult<Vec<(String, GroupSums)>> {
+            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
+            let (key, per) = (group_by.column(), period.column());
+            // PostgreSQL refuses a constant in GROUP BY, so the ungrouped case groups by period only.
+            let cols = if group_by == GroupBy::None { per.to_string() } else { format!("{key}, {per}") };
+            // One query for every (group, period) cell; '|' never occurs in a period key.
+            let sql = format!(
+                "SELECT COALESCE(CAST({key} AS TEXT), '') || '|' || CAST({per} AS TEXT) AS key, COUNT(*) AS responses, COUNT(nps) AS nps_n, \
+                 CAST(COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS promoters, \
+                 CAST(COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS detractors, \
+                 COUNT(csat) AS csat_n, CAST(COALESCE(SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_satisfied, \
+                 COUNT(ces) AS ces_n, CAST(COALESCE(SUM(ces), 0) AS BIGINT) AS ces_sum, \
+                 COUNT(experience - expectation) AS gap_n, CAST(COALESCE(SUM(experience - expectation), 0) AS BIGINT) AS gap_sum, \
+                 COUNT(sentiment_score) AS sentiment_n, SUM(sentiment_score) AS sentiment_sum, \
+                 CAST(COALESCE(SUM(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative \
+                 FROM responses WHERE {cond} GROUP BY {cols} ORDER BY {cols}"
+            );
+            let rows: Vec<$crate::sql_voc::SumsRow> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let joined = r.key.unwrap_or_default();
+                    let (group, period) = joined.rsplit_once('|').unwrap_or(("", joined.as_str()));
+                    (group.to_string(), GroupSums {
+                        key: period.to_string(),
+                        responses: r.responses,
+                        nps_n: r.nps_n,
+                        promoters: r.promoters,
+                        detractors: r.detractors,
+                        csat_n: r.csat_n,
+                        csat_satisfied: r.csat_satisfied,
+                        ces_n: r.ces_n,
+                        ces_sum: r.ces_sum,
+                        gap_n: r.gap_n,
+                        gap_sum: r.gap_sum,
+                        sentiment_n: r.sentiment_n,
+                        sentiment_sum: r.sentiment_sum.unwrap_or(0.0),
+                        negative: r.negative,
+                    })
+                })
+                .collect())
+        }
         });
     };
 }
