@@ -53,11 +53,16 @@ struct ErrorLine {
     error: LineError,
 }
 
-#[derive(Serialize)]
-struct OutputLine<'a> {
-    id: &'a Value,
-    #[serde(flatten)]
-    analysis: &'a Analysis,
+/// Write `{"id": …, <analysis fields>}` as one JSON object: the same bytes as a struct with
+/// `id` and a `#[serde(flatten)]` analysis, without flatten's map-serialiser detour.
+fn write_output_line(out: &mut Vec<u8>, id: &Value, analysis: &Analysis) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"id\":");
+    serde_json::to_writer(&mut *out, id)?;
+    let start = out.len();
+    serde_json::to_writer(&mut *out, analysis)?;
+    // The analysis is a non-empty object: its opening brace becomes the separator.
+    out[start] = b',';
+    Ok(())
 }
 
 /// One parsed input record.
@@ -213,34 +218,29 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
     while read_chunk(&mut *input, &mut chunk, &mut bytes).context("reading input")? {
         let first_line = lines + 1;
-        let results: Vec<(String, Option<String>)> = pool.install(|| {
+        let results: Vec<(Vec<u8>, Option<String>)> = pool.install(|| {
             chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, raw)| match parse_line(raw) {
                     Ok(rec) => {
-                        let a = engine.analyze(&rec.text, rec.language.as_deref());
-                        let lang = a.language.clone();
-                        let json = serde_json::to_string(&OutputLine {
-                            id: &rec.id,
-                            analysis: &a,
-                        });
-                        (json.expect("analysis serialises"), Some(lang))
+                        let mut a = engine.analyze(&rec.text, rec.language.as_deref());
+                        let mut json = Vec::with_capacity(512 + 2 * rec.text.len());
+                        write_output_line(&mut json, &rec.id, &a).expect("analysis serialises");
+                        (json, Some(std::mem::take(&mut a.language)))
                     }
                     Err(error) => {
                         let e = ErrorLine {
                             line: first_line + i,
                             error,
                         };
-                        (serde_json::to_string(&e).expect("error serialises"), None)
+                        (serde_json::to_vec(&e).expect("error serialises"), None)
                     }
                 })
                 .collect()
         });
         for (json, lang) in results {
-            output
-                .write_all(json.as_bytes())
-                .context("writing output")?;
+            output.write_all(&json).context("writing output")?;
             output.write_all(b"\n").context("writing output")?;
             match lang {
                 Some(l) => *languages.entry(l).or_default() += 1,

@@ -115,8 +115,7 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
             }
         }
         // Character 3- and 4-grams of "^w$", hashed over the UTF-8 bytes of each window (the
-        // same bytes as the window collected into a string). All 3-grams first, then 4-grams,
-        // as the order of `idx` before sorting does not matter.
+        // same bytes as the window collected into a string).
         bounds.clear();
         bytes.clear();
         bytes.push(b'^');
@@ -130,12 +129,18 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
         bounds.push(bytes.len());
         // `bounds` holds the start of every char plus the end; chars = bounds.len() - 1.
         let nchars = bounds.len() - 1;
+        // A 4-gram's hash continues its leading 3-gram's hash by one char. (`idx` is sorted
+        // below, so the push order does not matter.)
         let c = fnv_start(b'c');
-        for n in [3usize, 4] {
-            if nchars >= n {
-                for k in 0..=nchars - n {
-                    let g = &bytes[bounds[k]..bounds[k + n]];
-                    idx.push(fnv_index(fnv_extend(c, g)));
+        if nchars >= 3 {
+            for k in 0..=nchars - 3 {
+                let h3 = fnv_extend(c, &bytes[bounds[k]..bounds[k + 3]]);
+                idx.push(fnv_index(h3));
+                if k + 4 <= nchars {
+                    idx.push(fnv_index(fnv_extend(
+                        h3,
+                        &bytes[bounds[k + 3]..bounds[k + 4]],
+                    )));
                 }
             }
         }

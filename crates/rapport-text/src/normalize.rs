@@ -501,7 +501,12 @@ pub fn greek_stem(word: &str) -> &str {
     if n <= 4 {
         return word;
     }
+    let last = word.chars().next_back();
     for e in ENDINGS {
+        // Cheap filter on the last letter before comparing the whole ending.
+        if e.chars().next_back() != last {
+            continue;
+        }
         if let Some(stem) = word.strip_suffix(e) {
             if n - e.chars().count() >= 4 {
                 return stem;

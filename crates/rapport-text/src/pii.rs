@@ -341,8 +341,14 @@ fn find_numbers(text: &str, hint: Option<PiiKind>, out: &mut Vec<(usize, usize, 
             i = j.max(i + 1);
             continue;
         }
-        let ctx_from = text.floor_char_boundary_compat(start.saturating_sub(40));
-        let ctx = context_kind(&text[ctx_from..start]);
+        // The context only matters for 7 to 19 digits without a leading plus (see
+        // `classify_number`); skip lower-casing and searching it otherwise.
+        let ctx = if !plus && (7..=19).contains(&digits.len()) {
+            let ctx_from = text.floor_char_boundary_compat(start.saturating_sub(40));
+            context_kind(&text[ctx_from..start])
+        } else {
+            None
+        };
         if let Some(kind) = classify_number(&digits, plus, seps > 0, ctx, hint) {
             out.push((start, end, kind));
             i = end;
@@ -379,9 +385,14 @@ pub fn detect(text: &str, language: Option<&str>) -> Vec<PiiSpan> {
     };
     let mut raw = Vec::new();
     let s = text.as_bytes();
-    find_emails(s, &mut raw);
-    find_ibans(s, &mut raw);
-    find_numbers(text, hint, &mut raw);
+    if s.contains(&b'@') {
+        find_emails(s, &mut raw);
+    }
+    // IBANs and numbers all contain an ASCII digit.
+    if s.iter().any(u8::is_ascii_digit) {
+        find_ibans(s, &mut raw);
+        find_numbers(text, hint, &mut raw);
+    }
     // Earlier start first, then longer; drop anything overlapping a kept span.
     raw.sort_by_key(|&(a, b, _)| (a, std::cmp::Reverse(b)));
     let mut kept: Vec<(usize, usize, PiiKind)> = Vec::new();
