@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod insights;
 pub mod journey;
 pub mod model;
 pub mod role;

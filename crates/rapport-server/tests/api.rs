@@ -414,6 +414,7 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             Some(json!({"customer_id": f.customer})),
         ),
         (m("GET"), "/api/v1/responses".into(), Leads, None),
+        (m("GET"), "/api/v1/metrics".into(), Members, None),
         (
             m("GET"),
             format!("/api/v1/responses/{}", f.response),

@@ -253,8 +253,7 @@ pub(crate) fn filter_sql(f: &ResponseFilter) -> (String, Vec<FilterValue>) {
     }
     if let Some(v) = &f.topic {
         let escaped = v
-            .replace('\\', "")
-            .replace(',', "")
+            .replace(['\\', ','], "")
             .replace('%', "\\%")
             .replace('_', "\\_");
         push(

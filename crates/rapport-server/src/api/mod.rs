@@ -3,7 +3,7 @@
 mod customers;
 pub mod extract;
 mod journeys;
-mod metrics;
+pub(crate) mod metrics;
 mod people;
 mod surveys;
 mod tokens;

@@ -1,9 +1,980 @@
-//! Insight pages: the journey map with metrics, responses and their drill-down.
+//! Insight pages: the headline NPS with its trend and breakdowns, the journey map with metrics
+//! and promise gaps, and the drill-down from any figure to the responses and the one customer.
+//!
+//! Every figure comes from [`metrics::report`], the same code that answers `GET /api/v1/metrics`,
+//! and links to `/responses` with the filters behind it (for those allowed to read verbatims).
 
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::State;
+use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use rapport_domain::insights::{self, Driver, Weakness};
+use rapport_domain::model::*;
+use rapport_domain::role::Access;
+use rapport_domain::survey::Answer;
+use rapport_domain::voc::*;
+use rapport_domain::*;
+use serde::Deserialize;
 
+use super::charts::{self, Bar, SeriesPoint, TableHeads};
+use super::layout::{page, ut};
+use super::Ctx;
+use crate::api::extract::{ApiPath, ApiQuery};
+use crate::api::metrics::{self, filter_query, MetricGroup, MetricsQuery, MetricsRequest};
+use crate::auth::{Auth, Leads, Members};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/insights", get(overview))
+        .route("/insights/journeys/{id}", get(journey_map))
+        .route("/responses", get(responses))
+        .route("/responses/{id}", get(response))
+        .route("/customers/{id}", get(customer))
+}
+
+/// Fewer answers than this and a touchpoint is neither ranked weakest nor a driver: one or two
+/// unhappy customers should prompt reading, not a red flag.
+const MIN_N: u64 = 5;
+/// Periods shown in the trend: a year of weeks or of months.
+const TREND_WEEKS: usize = 53;
+const TREND_MONTHS: usize = 13;
+const PAGE_SIZE: i64 = 50;
+
+// ---- formatting ----
+
+/// A whole number with a real minus sign (U+2212), which reads correctly in RTL text.
+fn signed0(x: f64) -> String {
+    let r = x.round();
+    if r < 0.0 {
+        format!("\u{2212}{}", -r as i64)
+    } else {
+        format!("{}", r as i64)
+    }
+}
+
+/// One or two decimals, with a decimal comma in Greek.
+fn dec(x: f64, digits: usize, locale: Locale) -> String {
+    let s = format!("{:.*}", digits, x.abs());
+    let s = if locale == Locale::El {
+        s.replace('.', ",")
+    } else {
+        s
+    };
+    let zero = s.chars().all(|c| matches!(c, '0' | '.' | ','));
+    if x < 0.0 && !zero {
+        format!("\u{2212}{s}")
+    } else {
+        s
+    }
+}
+
+fn date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// The web drill-down for an API `responses_url`: same parameters, `/responses` page.
+fn web_url(api_url: &Option<String>) -> Option<String> {
+    api_url
+        .as_deref()
+        .map(|u| u.trim_start_matches("/api/v1").to_string())
+}
+
+/// A figure: a link to the responses behind it for those who may read them, else plain.
+fn fig(href: Option<&str>, id: &str, text: String) -> Markup {
+    match href {
+        Some(h) => html! { a.fig href=(h) data-figure=(id) { bdi { (text) } } },
+        None => html! { span.fig data-figure=(id) { bdi { (text) } } },
+    }
+}
+
+struct View<'a> {
+    ctx: &'a Ctx,
+    drill: bool,
+}
+
+impl View<'_> {
+    fn href(&self, g: &MetricGroup) -> Option<String> {
+        if self.drill {
+            web_url(&g.figures.responses_url)
+        } else {
+            None
+        }
+    }
+
+    fn filter_href(&self, f: &ResponseFilter) -> Option<String> {
+        self.drill
+            .then(|| format!("/responses?{}", filter_query(f)))
+    }
+
+    fn nps_text(&self, g: &MetricGroup) -> Option<(String, String)> {
+        let n = g.figures.nps.as_ref()?;
+        Some((signed0(n.score?), signed0(n.margin?)))
+    }
+
+    /// `NPS ± margin` and `n`, each a link.
+    fn nps(&self, g: &MetricGroup, id: &str) -> Markup {
+        let href = self.href(g);
+        html! {
+            @if let Some((score, margin)) = self.nps_text(g) {
+                (fig(href.as_deref(), &format!("nps-{id}"), score))
+                " ± " bdi.margin { (margin) }
+            } @else {
+                span.muted { "—" }
+            }
+        }
+    }
+
+    fn n(&self, g: &MetricGroup, id: &str) -> Markup {
+        fig(
+            self.href(g).as_deref(),
+            &format!("n-{id}"),
+            g.figures.n.to_string(),
+        )
+    }
+
+    /// CSAT %, CES, gap and sentiment as a small definition list.
+    fn secondary(&self, g: &MetricGroup, id: &str) -> Markup {
+        let l = self.ctx.locale();
+        let href = self.href(g);
+        let f = &g.figures;
+        let rows: Vec<(&str, &str, Option<String>)> = vec![
+            (
+                "ins-csat",
+                "csat",
+                f.csat
+                    .as_ref()
+                    .and_then(|c| c.value)
+                    .map(|v| format!("{}%", signed0(v))),
+            ),
+            (
+                "ins-ces",
+                "ces",
+                f.ces.as_ref().and_then(|c| c.value).map(|v| dec(v, 1, l)),
+            ),
+            (
+                "ins-gap",
+                "gap",
+                f.gap.as_ref().and_then(|c| c.value).map(|v| dec(v, 1, l)),
+            ),
+            (
+                "ins-sentiment",
+                "sentiment",
+                f.sentiment
+                    .as_ref()
+                    .and_then(|c| c.value)
+                    .map(|v| dec(v, 2, l)),
+            ),
+        ];
+        html! {
+            dl.figs {
+                @for (label, key, value) in rows {
+                    div {
+                        dt { (self.ctx.t(label)) }
+                        dd {
+                            @match value {
+                                Some(v) => (fig(href.as_deref(), &format!("{key}-{id}"), v)),
+                                None => span.muted { "—" },
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Names for ids, so breakdowns read as stages and teams rather than numbers.
+#[derive(Default)]
+struct Names {
+    stages: HashMap<String, String>,
+    touchpoints: HashMap<String, String>,
+    teams: HashMap<String, String>,
+    journeys: Vec<Journey>,
+}
+
+impl Names {
+    async fn load(s: &AppState, org: OrgId) -> ApiResult<Names> {
+        let mut names = Names {
+            journeys: s.store.list_journeys(org).await?,
+            ..Default::default()
+        };
+        for j in &names.journeys {
+            let map = s.store.get_journey(org, j.id).await?;
+            for st in map.stages {
+                names
+                    .stages
+                    .insert(st.stage.id.0.to_string(), st.stage.name.clone());
+                for tp in st.touchpoints {
+                    names.touchpoints.insert(tp.id.0.to_string(), tp.name);
+                }
+            }
+        }
+        for t in s.store.list_teams(org).await? {
+            names.teams.insert(t.id.0.to_string(), t.name);
+        }
+        Ok(names)
+    }
+
+    fn label(&self, ctx: &Ctx, by: GroupBy, key: &str) -> String {
+        let found = match by {
+            GroupBy::Stage => self.stages.get(key).cloned(),
+            GroupBy::Touchpoint => self.touchpoints.get(key).cloned(),
+            GroupBy::Team if key.is_empty() => Some(ctx.t("ins-no-team")),
+            GroupBy::Team => self.teams.get(key).cloned(),
+            GroupBy::Channel => Some(ctx.t(&format!("channel-{key}"))),
+            GroupBy::Locale => Locale::parse("locale", key)
+                .ok()
+                .map(|l| l.native_name().to_string()),
+            _ => None,
+        };
+        found.unwrap_or_else(|| key.to_string())
+    }
+}
+
+fn request(
+    q: &MetricsQuery,
+    user: &User,
+    group_by: GroupBy,
+    period: Option<GroupBy>,
+) -> Result<MetricsRequest, ApiError> {
+    let mut req = q.parse(user)?;
+    req.group_by = group_by;
+    req.period = period;
+    Ok(req)
+}
+
+fn nps_bars(v: &View, names: &Names, by: GroupBy, groups: &[MetricGroup]) -> Vec<Bar> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            let n = g.figures.nps.as_ref()?;
+            let (score, margin) = (n.score?, n.margin?);
+            Some(Bar {
+                label: names.label(v.ctx, by, &g.key),
+                value: score,
+                interval: Some(((score - margin).max(-100.0), (score + margin).min(100.0))),
+                text: format!("{} ± {} (n = {})", signed0(score), signed0(margin), n.n),
+                href: v.href(g),
+            })
+        })
+        .collect()
+}
+
+fn drivers_table(
+    v: &View,
+    title: &str,
+    key_head: &str,
+    rows: &[(String, Option<String>, &Driver)],
+) -> Markup {
+    let ctx = v.ctx;
+    html! {
+        h3 { (title) }
+        @if rows.is_empty() {
+            p.muted { (ctx.t("ins-no-drivers")) }
+        } @else {
+            table.drivers {
+                thead { tr {
+                    th scope="col" { (key_head) }
+                    th scope="col" { (ctx.t("ins-col-n")) }
+                    th scope="col" { (ctx.t("ins-col-with")) }
+                    th scope="col" { (ctx.t("ins-col-without")) }
+                    th scope="col" { (ctx.t("ins-col-impact")) }
+                } }
+                tbody {
+                    @for (label, href, d) in rows {
+                        tr.neg[d.impact < 0.0] {
+                            th scope="row" { (ut(label)) }
+                            td { (fig(href.as_deref(), &format!("driver-n-{label}"), d.n.to_string())) " · " bdi { (signed0(d.share * 100.0)) "%" } }
+                            td { bdi { (signed0(d.nps_with)) } }
+                            td { bdi { (signed0(d.nps_without)) } }
+                            td.impact { bdi { @if d.impact > 0.0 { "+" } (dec(d.impact, 1, ctx.locale())) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrendQuery {
+    /// `week` (default) or `month`.
+    pub period: Option<String>,
+}
+
+/// `/insights`: the one number, its trend, the breakdowns and what drives it.
+pub async fn overview(
+    auth: Auth<Members>,
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ApiQuery(tq): ApiQuery<TrendQuery>,
+) -> ApiResult<Markup> {
+    let org = auth.user.org_id;
+    let (period, keep) = match tq.period.as_deref() {
+        None | Some("") | Some("week") => (GroupBy::Week, TREND_WEEKS),
+        Some("month") => (GroupBy::Month, TREND_MONTHS),
+        Some(_) => return Err(ApiError::invalid("period", "must be week or month")),
+    };
+    let q = MetricsQuery::default();
+    let v = View {
+        ctx: &ctx,
+        drill: Access::Leads.allows(auth.user.role),
+    };
+    let names = Names::load(&s, org).await?;
+    let store = s.store.as_ref();
+    let head = metrics::report(
+        store,
+        org,
+        &request(&q, &auth.user, GroupBy::None, Some(period))?,
+    )
+    .await?;
+    let o = &head.overall;
+    let rtl = ctx.locale().dir() == "rtl";
+    let series = o.series.clone().unwrap_or_default();
+    let recent = &series[series.len().saturating_sub(keep)..];
+    let points: Vec<SeriesPoint> = recent
+        .iter()
+        .map(|p| {
+            let nps = p.figures.nps.as_ref();
+            let score = nps.and_then(|n| n.score);
+            let margin = nps.and_then(|n| n.margin).unwrap_or(0.0);
+            SeriesPoint {
+                label: p.period.clone(),
+                value: score,
+                low: score.map_or(0.0, |s| (s - margin).max(-100.0)),
+                high: score.map_or(0.0, |s| (s + margin).min(100.0)),
+                text: match score {
+                    Some(sc) => format!(
+                        "{} ± {} (n = {})",
+                        signed0(sc),
+                        signed0(margin),
+                        nps.map_or(0, |n| n.n)
+                    ),
+                    None => "—".into(),
+                },
+                href: v.drill.then(|| web_url(&p.figures.responses_url)).flatten(),
+            }
+        })
+        .collect();
+    let heads = TableHeads {
+        label: &ctx.t("ins-period"),
+        value: &ctx.t("ins-nps"),
+    };
+    let trend_title = ctx.t(if period == GroupBy::Week {
+        "ins-trend-week"
+    } else {
+        "ins-trend-month"
+    });
+    let mut breakdowns = vec![];
+    for (by, title) in [
+        (GroupBy::Stage, "ins-by-stage"),
+        (GroupBy::Channel, "ins-by-channel"),
+        (GroupBy::Team, "ins-by-team"),
+        (GroupBy::Locale, "ins-by-locale"),
+    ] {
+        let r = metrics::report(store, org, &request(&q, &auth.user, by, None)?).await?;
+        breakdowns.push((ctx.t(title), nps_bars(&v, &names, by, &r.groups)));
+    }
+    let base = q.parse(&auth.user)?.filter;
+    let topic_rows = s.store.nps_with_topics(org, &base).await?;
+    let topic_drivers = insights::topic_drivers(&topic_rows, MIN_N);
+    let tp_sums = s
+        .store
+        .response_sums(org, &base, GroupBy::Touchpoint)
+        .await?;
+    let tp_drivers = insights::group_drivers(&tp_sums, MIN_N);
+    let topic_table: Vec<(String, Option<String>, &Driver)> = topic_drivers
+        .iter()
+        .take(10)
+        .map(|d| {
+            let f = ResponseFilter {
+                topic: Some(d.key.clone()),
+                ..base.clone()
+            };
+            (d.key.clone(), v.filter_href(&f), d)
+        })
+        .collect();
+    let tp_table: Vec<(String, Option<String>, &Driver)> = tp_drivers
+        .iter()
+        .take(10)
+        .map(|d| {
+            let f = metrics::narrow(&base, GroupBy::Touchpoint, &d.key);
+            (
+                names.label(&ctx, GroupBy::Touchpoint, &d.key),
+                f.as_ref().and_then(|f| v.filter_href(f)),
+                d,
+            )
+        })
+        .collect();
+    let significant = o.nps_change_significant.flatten();
+    let body = html! {
+        section.headline aria-labelledby="h-nps" {
+            h2 #h-nps { (ctx.t("ins-nps")) }
+            @if o.figures.n == 0 {
+                p { (ctx.t("ins-no-data")) }
+            } @else {
+                p.big { (v.nps(o, "all")) }
+                p { "n = " (v.n(o, "all")) }
+                p.muted.how { (ctx.t("ins-nps-how")) }
+                (v.secondary(o, "all"))
+            }
+        }
+        section aria-labelledby="h-trend" {
+            h2 #h-trend { (trend_title) }
+            nav.period aria-label=(ctx.t("ins-period")) {
+                a href="/insights?period=week" aria-current=[(period == GroupBy::Week).then_some("page")] { (ctx.t("ins-weekly")) }
+                " · "
+                a href="/insights?period=month" aria-current=[(period == GroupBy::Month).then_some("page")] { (ctx.t("ins-monthly")) }
+            }
+            @if points.is_empty() {
+                p.muted { (ctx.t("ins-no-data")) }
+            } @else {
+                (charts::line_with_band(&trend_title, &ctx.t("ins-chart-table"), &heads, &points, (-100.0, 100.0), rtl))
+                @match significant {
+                    Some(true) => p.signal role="status" { (ctx.t("ins-trend-significant")) },
+                    Some(false) => p.muted { (ctx.t("ins-trend-noise")) },
+                    None => {},
+                }
+            }
+        }
+        section aria-labelledby="h-journeys" {
+            h2 #h-journeys { (ctx.t("ins-journeys")) }
+            ul.cards {
+                @for j in &names.journeys {
+                    li.card lang=(j.locale.as_str()) dir=(j.locale.dir()) {
+                        a href=(format!("/insights/journeys/{}", j.id)) { (ut(&j.name)) }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="h-breakdown" {
+            h2 #h-breakdown { (ctx.t("ins-breakdown")) }
+            div.breakdowns {
+                @for (title, bars) in &breakdowns {
+                    @if !bars.is_empty() {
+                        div.breakdown {
+                            h3 { (title) }
+                            (charts::bars(title, &ctx.t("ins-chart-table"), &TableHeads { label: title, value: &ctx.t("ins-nps") }, bars, (-100.0, 100.0), rtl))
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="h-drivers" {
+            h2 #h-drivers { (ctx.t("ins-drivers")) }
+            p.muted.how { (ctx.tr.ta("ins-drivers-how", &[("min", (MIN_N as i64).into())])) }
+            div.drivers-grid {
+                (drivers_table(&v, &ctx.t("ins-drivers-topics"), &ctx.t("ins-col-topic"), &topic_table))
+                (drivers_table(&v, &ctx.t("ins-drivers-touchpoints"), &ctx.t("ins-col-touchpoint"), &tp_table))
+            }
+        }
+    };
+    Ok(page(&ctx, &ctx.t("ins-title"), body))
+}
+
+/// A touchpoint's top topics with counts, and its recent responses to pick verbatims from.
+type TouchpointExtras = (Vec<(String, usize)>, Vec<Response>);
+
+/// Most negative and most positive analysed comments, in that order.
+fn representative(rs: &[Response]) -> Vec<&Response> {
+    let scored: Vec<(&Response, f64)> = rs
+        .iter()
+        .filter(|r| r.comment.is_some())
+        .filter_map(|r| {
+            r.analysis
+                .as_ref()
+                .and_then(|a| a.sentiment_score)
+                .map(|s| (r, s))
+        })
+        .collect();
+    let lo = scored.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let hi = scored.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out = vec![];
+    if let Some((r, _)) = lo {
+        out.push(*r);
+    }
+    if let Some((r, _)) = hi {
+        if out.first().is_none_or(|f| f.id != r.id) {
+            out.push(*r);
+        }
+    }
+    out
+}
+
+fn comment_text(r: &Response) -> Option<&str> {
+    r.analysis
+        .as_ref()
+        .and_then(|a| a.redacted_comment.as_deref())
+        .or(r.comment.as_deref())
+}
+
+/// `/insights/journeys/{id}`: the five stages in reading order, each touchpoint with its
+/// figures, promise, topics and two verbatims; the weakest highlighted with the reason.
+pub async fn journey_map(
+    auth: Auth<Members>,
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Markup> {
+    let org = auth.user.org_id;
+    let map = s.store.get_journey(org, JourneyId(id)).await?;
+    let q = MetricsQuery {
+        journey_id: Some(id),
+        ..Default::default()
+    };
+    let v = View {
+        ctx: &ctx,
+        drill: Access::Leads.allows(auth.user.role),
+    };
+    let store = s.store.as_ref();
+    let by_tp = metrics::report(
+        store,
+        org,
+        &request(&q, &auth.user, GroupBy::Touchpoint, None)?,
+    )
+    .await?;
+    let by_stage =
+        metrics::report(store, org, &request(&q, &auth.user, GroupBy::Stage, None)?).await?;
+    let overall = &by_tp.overall;
+    let group_metrics: Vec<GroupMetrics> = s
+        .store
+        .response_sums(org, &q.parse(&auth.user)?.filter, GroupBy::Touchpoint)
+        .await?
+        .iter()
+        .map(GroupMetrics::from)
+        .collect();
+    let overall_nps = overall.figures.nps.as_ref().and_then(|n| {
+        rapport_domain::stats::Nps::from_counts(n.promoters, n.passives, n.detractors)
+    });
+    let weak = insights::weakest(&group_metrics, overall_nps.as_ref(), MIN_N);
+    let mut reasons: BTreeMap<String, Vec<Weakness>> = BTreeMap::new();
+    for (k, w) in &weak {
+        reasons.entry(k.clone()).or_default().push(*w);
+    }
+    let tp_group: HashMap<&str, &MetricGroup> =
+        by_tp.groups.iter().map(|g| (g.key.as_str(), g)).collect();
+    let stage_group: HashMap<&str, &MetricGroup> = by_stage
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g))
+        .collect();
+    // Topics and verbatims per touchpoint; a journey has tens of touchpoints, not thousands.
+    let base = q.parse(&auth.user)?.filter;
+    let mut extras: HashMap<i64, TouchpointExtras> = HashMap::new();
+    for st in &map.stages {
+        for tp in &st.touchpoints {
+            let f = ResponseFilter {
+                touchpoint: Some(tp.id),
+                ..base.clone()
+            };
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for (_, topics) in s.store.nps_with_topics(org, &f).await? {
+                for t in topics {
+                    *counts.entry(t).or_default() += 1;
+                }
+            }
+            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            top.truncate(3);
+            let (recent, _) = s.store.list_responses(org, &f, 200, 0).await?;
+            extras.insert(tp.id.0, (top, recent));
+        }
+    }
+    let weakness_text = |w: Weakness, g: Option<&MetricGroup>| -> String {
+        match w {
+            Weakness::LowestNps => ctx.tr.ta(
+                "ins-weak-lowest-nps",
+                &[
+                    ("min", (MIN_N as i64).into()),
+                    (
+                        "overall",
+                        overall_nps
+                            .map_or("—".to_string(), |n| signed0(n.score))
+                            .into(),
+                    ),
+                ],
+            ),
+            Weakness::PromiseNotKept => ctx.tr.ta(
+                "ins-weak-promise",
+                &[(
+                    "gap",
+                    g.and_then(|g| g.figures.gap.as_ref())
+                        .and_then(|x| x.value)
+                        .map_or("—".to_string(), |x| dec(x, 1, ctx.locale()))
+                        .into(),
+                )],
+            ),
+        }
+    };
+    let names: HashMap<String, &str> = map
+        .stages
+        .iter()
+        .flat_map(|st| st.touchpoints.iter())
+        .map(|tp| (tp.id.0.to_string(), tp.name.as_str()))
+        .collect();
+    let body = html! {
+        p.muted { (ctx.t("ins-journey-intro")) }
+        section.headline {
+            p.big { (ctx.t("ins-nps")) " " (v.nps(overall, "all")) }
+            p { "n = " (v.n(overall, "all")) }
+            p.muted.how { (ctx.t("ins-nps-how")) }
+        }
+        @if !weak.is_empty() {
+            section.weakest aria-labelledby="h-weak" {
+                h2 #h-weak { (ctx.t("ins-weakest")) }
+                ul {
+                    @for (key, w) in &weak {
+                        li {
+                            a href=(format!("#tp-{key}")) { (ut(names.get(key).copied().unwrap_or(key))) }
+                            ": " (weakness_text(*w, tp_group.get(key.as_str()).copied()))
+                        }
+                    }
+                }
+            }
+        }
+        ol.jmap {
+            @for st in &map.stages {
+                @let sk = st.stage.id.0.to_string();
+                li.stage {
+                    h2 {
+                        (ut(&st.stage.name))
+                    }
+                    p.kind { (ctx.t(&format!("stage-kind-{}", st.stage.kind.as_str()))) }
+                    @if let Some(g) = stage_group.get(sk.as_str()) {
+                        p.stage-nps { (ctx.t("ins-nps")) " " (v.nps(g, &format!("stage-{sk}"))) " · n = " (v.n(g, &format!("stage-{sk}"))) }
+                    }
+                    @if st.touchpoints.is_empty() {
+                        p.muted { (ctx.t("ins-stage-empty")) }
+                    }
+                    @for tp in &st.touchpoints {
+                        @let key = tp.id.0.to_string();
+                        @let g = tp_group.get(key.as_str()).copied();
+                        @let why = reasons.get(&key);
+                        section id=(format!("tp-{key}")) class=(if why.is_some() { "tp weak" } else { "tp" }) {
+                            h3 { (ut(&tp.name)) }
+                            p.channel.muted { (ctx.t(&format!("channel-{}", tp.channel.as_str()))) }
+                            @if let Some(p) = &tp.promise {
+                                p.promise { strong { (ctx.t("ins-promise")) } " " (ut(p)) }
+                            }
+                            @if let Some(ws) = why {
+                                ul.why {
+                                    @for w in ws { li { (weakness_text(*w, g)) } }
+                                }
+                            }
+                            @match g {
+                                Some(g) => {
+                                    p.tp-nps { (ctx.t("ins-nps")) " " (v.nps(g, &key)) " · n = " (v.n(g, &key)) }
+                                    (v.secondary(g, &key))
+                                }
+                                None => p.muted { (ctx.t("ins-no-data")) },
+                            }
+                            @if let Some((top, recent)) = extras.get(&tp.id.0) {
+                                @if !top.is_empty() {
+                                    h4 { (ctx.t("ins-top-topics")) }
+                                    ul.topics {
+                                        @for (t, c) in top {
+                                            @let f = ResponseFilter { touchpoint: Some(tp.id), topic: Some(t.clone()), ..base.clone() };
+                                            li { (ut(t)) " " (fig(v.filter_href(&f).as_deref(), &format!("topic-{key}-{t}"), c.to_string())) }
+                                        }
+                                    }
+                                }
+                                @let reps = representative(recent);
+                                @if !reps.is_empty() {
+                                    h4 { (ctx.t("ins-verbatims")) }
+                                    @for r in reps {
+                                        figure.quote {
+                                            blockquote lang=(r.locale.as_str()) dir=(r.locale.dir()) { (ut(comment_text(r).unwrap_or(""))) }
+                                            figcaption {
+                                                @if let Some(n) = r.nps { "NPS " bdi { (n) } " · " }
+                                                @if v.drill { a href=(format!("/responses/{}", r.id)) { bdi { (date(r.submitted_at)) } } }
+                                                @else { bdi { (date(r.submitted_at)) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/insights" { (ctx.t("ins-back")) } }
+    };
+    Ok(page(
+        &ctx,
+        &ctx.tr.ta(
+            "ins-journey-title",
+            &[("name", map.journey.name.clone().into())],
+        ),
+        body,
+    ))
+}
+
+/// Filters of the response list, in the same names as the API's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponsesQuery {
+    pub survey_id: Option<i64>,
+    pub journey_id: Option<i64>,
+    pub stage_id: Option<i64>,
+    pub touchpoint_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub locale: Option<String>,
+    pub channel: Option<String>,
+    pub topic: Option<String>,
+    pub nps_group: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub page: Option<i64>,
+}
+
+impl ResponsesQuery {
+    fn filter(&self, user: &User) -> Result<ResponseFilter, ApiError> {
+        let mq = MetricsQuery {
+            survey_id: self.survey_id,
+            journey_id: self.journey_id,
+            stage_id: self.stage_id,
+            touchpoint_id: self.touchpoint_id,
+            team_id: self.team_id,
+            agent_id: self.agent_id,
+            locale: self.locale.clone(),
+            channel: self.channel.clone(),
+            topic: self.topic.clone(),
+            from: self.from,
+            to: self.to,
+            ..Default::default()
+        };
+        let mut f = mq.parse(user)?.filter;
+        f.customer = match self.customer_id {
+            Some(i) if i <= 0 => {
+                return Err(ApiError::invalid("customer_id", "must be a positive id"))
+            }
+            c => c.map(CustomerId),
+        };
+        f.nps_group = match self.nps_group.as_deref() {
+            None | Some("") => None,
+            Some("detractor") => Some(survey::NpsGroup::Detractor),
+            Some("passive") => Some(survey::NpsGroup::Passive),
+            Some("promoter") => Some(survey::NpsGroup::Promoter),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "nps_group",
+                    "must be detractor, passive or promoter",
+                ))
+            }
+        };
+        Ok(f)
+    }
+}
+
+fn sentiment_label(ctx: &Ctx, label: &str) -> String {
+    match label {
+        "positive" | "negative" | "neutral" => ctx.t(&format!("ins-sentiment-{label}")),
+        other => other.to_string(),
+    }
+}
+
+fn verbatim(ctx: &Ctx, names: &Names, r: &Response) -> Markup {
+    html! {
+        li.verbatim {
+            p.meta {
+                a href=(format!("/responses/{}", r.id)) { bdi { (date(r.submitted_at)) } }
+                @if let Some(n) = r.nps { " · NPS " bdi.score { (n) } }
+                @if let Some(c) = r.csat { " · " (ctx.t("ins-csat")) " " bdi { (c) } }
+                " · " (ut(&names.label(ctx, GroupBy::Touchpoint, &r.touchpoint_id.0.to_string())))
+                " · "
+                @match r.customer_id {
+                    Some(c) => a href=(format!("/customers/{c}")) { (ctx.t("ins-customer")) " " bdi { "#" (c.0) } },
+                    None => span.muted { (ctx.t("ins-customer-anonymous")) },
+                }
+            }
+            @if let Some(text) = comment_text(r) {
+                blockquote lang=(r.locale.as_str()) dir=(r.locale.dir()) { (ut(text)) }
+            }
+            @if let Some(a) = &r.analysis {
+                p.analysis.muted {
+                    @if let Some(l) = &a.sentiment_label { (sentiment_label(ctx, l)) }
+                    @if let Some(s) = a.sentiment_score { " " bdi { (dec(s, 2, ctx.locale())) } }
+                    @for t in &a.topics { " " span.tag { (ut(t)) } }
+                }
+            }
+        }
+    }
+}
+
+/// `/responses`: the verbatims behind any figure, newest first.
+pub async fn responses(
+    auth: Auth<Leads>,
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ResponsesQuery>,
+) -> ApiResult<Markup> {
+    let org = auth.user.org_id;
+    let filter = q.filter(&auth.user)?;
+    let page_no = q.page.unwrap_or(1);
+    if page_no < 1 {
+        return Err(ApiError::invalid("page", "must be 1 or more"));
+    }
+    let (items, total) = s
+        .store
+        .list_responses(org, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        .await?;
+    let names = Names::load(&s, org).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let qs = filter_query(&filter);
+    let link = |p: i64| {
+        if qs.is_empty() {
+            format!("/responses?page={p}")
+        } else {
+            format!("/responses?{qs}&page={p}")
+        }
+    };
+    let body = html! {
+        p { (ctx.tr.ta("ins-responses-total", &[("count", total.into())])) }
+        @if !qs.is_empty() {
+            p.muted { (ctx.t("ins-filtered")) " " bdi dir="ltr" { (qs) } " · " a href="/responses" { (ctx.t("ins-clear-filters")) } }
+        }
+        ol.verbatims {
+            @for r in &items { (verbatim(&ctx, &names, r)) }
+        }
+        nav.pager aria-label=(ctx.t("ins-pages")) {
+            @if page_no > 1 { a rel="prev" href=(link(page_no - 1)) { (ctx.t("common-prev")) } " " }
+            span { (ctx.tr.ta("common-page-of", &[("page", page_no.into()), ("pages", pages.into())])) }
+            @if page_no < pages { " " a rel="next" href=(link(page_no + 1)) { (ctx.t("common-next")) } }
+        }
+    };
+    Ok(page(&ctx, &ctx.t("ins-responses-title"), body))
+}
+
+fn answer_text(ctx: &Ctx, a: &Answer) -> Markup {
+    match a {
+        Answer::Number(n) => html! { bdi { (n) } },
+        Answer::Choice(c) => html! { (ut(c)) },
+        Answer::Choices(cs) => html! { (ut(&cs.join(", "))) },
+        Answer::Text(t) => html! { (ut(t)) },
+        Answer::Pair {
+            expectation,
+            experience,
+        } => html! {
+            (ctx.t("ins-expected")) " " bdi { (expectation) } " · " (ctx.t("ins-got")) " " bdi { (experience) }
+        },
+    }
+}
+
+/// `/responses/{id}`: the whole record, in the words of the survey version that was answered.
+pub async fn response(
+    auth: Auth<Leads>,
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Markup> {
+    let org = auth.user.org_id;
+    let r = s.store.get_response(org, ResponseId(id)).await?;
+    let def = s.store.survey_definition(r.survey_id, r.version).await?;
+    let names = Names::load(&s, org).await?;
+    let l = ctx.locale();
+    let body = html! {
+        dl.record {
+            div { dt { (ctx.t("ins-col-date")) } dd { bdi { (r.submitted_at.format("%Y-%m-%d %H:%M UTC")) } } }
+            div { dt { (ctx.t("ins-col-touchpoint")) } dd { (ut(&names.label(&ctx, GroupBy::Touchpoint, &r.touchpoint_id.0.to_string()))) } }
+            div { dt { (ctx.t("ins-customer")) } dd {
+                @match r.customer_id {
+                    Some(c) => a href=(format!("/customers/{c}")) { bdi { "#" (c.0) } },
+                    None => (ctx.t("ins-customer-anonymous")),
+                }
+            } }
+            div { dt { (ctx.t("ins-language")) } dd { (r.locale.native_name()) } }
+            div { dt { (ctx.t("ins-survey-version")) } dd { bdi { (r.survey_id.0) " · v" (r.version) } } }
+        }
+        h2 { (ctx.t("ins-answers")) }
+        dl.answers {
+            @for q in &def.questions {
+                @if let Some(a) = r.answers.get(&q.key) {
+                    div {
+                        dt { (ut(q.prompt.get(l, r.locale))) }
+                        dd lang=(r.locale.as_str()) dir=(r.locale.dir()) { (answer_text(&ctx, a)) }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("ins-analysis")) }
+        @match &r.analysis {
+            None => p.muted { (ctx.t("ins-not-analysed")) },
+            Some(a) => dl.record {
+                div { dt { (ctx.t("ins-sentiment")) } dd {
+                    @if let Some(lbl) = &a.sentiment_label { (sentiment_label(&ctx, lbl)) " " }
+                    @if let Some(sc) = a.sentiment_score { bdi { (dec(sc, 2, l)) } }
+                } }
+                div { dt { (ctx.t("ins-topics")) } dd {
+                    @if a.topics.is_empty() { span.muted { "—" } }
+                    @for t in &a.topics { span.tag { (ut(t)) } " " }
+                } }
+                @if let Some(red) = &a.redacted_comment {
+                    div { dt { (ctx.t("ins-redacted")) } dd { (ut(red)) } }
+                }
+            },
+        }
+    };
+    Ok(page(
+        &ctx,
+        &ctx.tr.ta("ins-response-title", &[("id", id.into())]),
+        body,
+    ))
+}
+
+/// `/customers/{id}`: the one person behind the figures, with every answer they gave.
+pub async fn customer(
+    auth: Auth<Leads>,
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Markup> {
+    let org = auth.user.org_id;
+    let c = s.store.get_customer(org, CustomerId(id)).await?;
+    let filter = ResponseFilter {
+        customer: Some(c.id),
+        ..Default::default()
+    };
+    let (items, total) = s.store.list_responses(org, &filter, 500, 0).await?;
+    let names = Names::load(&s, org).await?;
+    let yes_no = |b: bool| ctx.t(if b { "ins-yes" } else { "ins-no" });
+    let body = html! {
+        dl.record {
+            div { dt { (ctx.t("ins-external-id")) } dd { bdi { (c.external_id) } } }
+            div { dt { (ctx.t("ins-language")) } dd { (c.locale.native_name()) } }
+            @if let Some(e) = &c.email { div { dt { (ctx.t("ins-email")) } dd { bdi { (e) } } } }
+            @if let Some(p) = &c.phone { div { dt { (ctx.t("ins-phone")) } dd { bdi { (p) } } } }
+            div { dt { (ctx.t("ins-consent-email")) } dd { (yes_no(c.consent.email)) } }
+            div { dt { (ctx.t("ins-consent-sms")) } dd { (yes_no(c.consent.sms)) } }
+            div { dt { (ctx.t("ins-consent-research")) } dd { (yes_no(c.consent.research)) } }
+        }
+        h2 { (ctx.tr.ta("ins-responses-total", &[("count", total.into())])) }
+        ol.verbatims {
+            @for r in &items { (verbatim(&ctx, &names, r)) }
+        }
+    };
+    Ok(page(&ctx, &c.name, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_the_same_in_every_direction() {
+        assert_eq!(signed0(-16.67), "\u{2212}17");
+        assert_eq!(signed0(-0.4), "0");
+        assert_eq!(signed0(27.3), "27");
+        assert_eq!(dec(-2.6, 1, Locale::El), "\u{2212}2,6");
+        assert_eq!(dec(-0.01, 1, Locale::En), "0.0");
+        assert_eq!(dec(4.5, 1, Locale::He), "4.5");
+    }
 }

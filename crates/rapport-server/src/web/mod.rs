@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Works without JavaScript; every string comes from Fluent; every
 //! form post carries a CSRF token; user-supplied text is escaped and bidi-isolated.
 
+mod charts;
 mod insights;
 mod journeys;
 mod layout;
