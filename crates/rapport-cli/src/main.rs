@@ -13,6 +13,7 @@ use rapport_server::{Application, Config};
 use rapport_storage::{Actor, Storage};
 
 mod analyze;
+mod import;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +58,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Print the themes of a corpus as JSON.
     Themes(analyze::ThemesArgs),
+    /// Import historical data.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +90,31 @@ struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "RAPPORT_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+/// Outgoing e-mail (survey invitations and reminders).
+#[derive(Debug, Args)]
+struct MailArgs {
+    /// SMTP server: `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465`. Without it, e-mail invitations are not sent.
+    #[arg(long, env = "RAPPORT_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of invitation e-mails, e.g. `Aurora Feedback <feedback@aurora.example>`.
+    #[arg(
+        long,
+        env = "RAPPORT_MAIL_FROM",
+        default_value = "Rapport <rapport@localhost>"
+    )]
+    mail_from: String,
+}
+
+impl MailArgs {
+    fn apply(self, config: &mut Config) {
+        config.smtp_url = self.smtp_url;
+        config.mail_from = self.mail_from;
+    }
 }
 
 #[derive(Debug, Args)]
@@ -99,9 +128,14 @@ struct DemoArgs {
     /// Number of customers to create.
     #[arg(long, default_value_t = 2000)]
     customers: usize,
+    /// Number of survey responses to create over the last 12 months.
+    #[arg(long, default_value_t = 20_000)]
+    responses: usize,
     /// Seed the database and exit instead of serving it.
     #[arg(long)]
     seed_only: bool,
+    #[command(flatten)]
+    mail: MailArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +222,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(a)) => user_create(a).await,
         Command::Token(TokenCommand::Create(a)) => token_create(a).await,
+        Command::Import(c) => import::run(c).await,
         Command::Analyze(_) | Command::Themes(_) => unreachable!("handled synchronously"),
     }
 }
@@ -217,6 +252,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.public_url = a.public_url;
     config.trust_proxy = a.trust_proxy;
     config.body_limit = a.body_limit;
+    a.mail.apply(&mut config);
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), "listening");
@@ -260,6 +296,7 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
     };
     let size = rapport_server::demo::DemoSize {
         customers: a.customers,
+        responses: a.responses,
         ..Default::default()
     };
     let world = rapport_server::demo::seed(&*store, size, &progress).await?;
@@ -267,13 +304,14 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
         b.finish_and_clear();
     }
     println!(
-        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints.",
+        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints, {} survey responses.",
         world.org.name,
         world.teams.len(),
         world.agents.len(),
         world.customers,
         world.journeys.len(),
-        world.touchpoints()
+        world.touchpoints(),
+        world.responses
     );
     println!("Database: {}", db.display());
     if a.seed_only {
@@ -281,6 +319,7 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
     }
     let mut config = Config::new(url, a.addr);
     config.demo = true;
+    a.mail.apply(&mut config);
     let app = Application::build_with_store(config, store).await?;
     println!();
     println!(

@@ -14,6 +14,14 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Demo mode shows the demo logins on the login page.
     pub demo: bool,
+    /// Where invitation e-mails go out: `smtp://host:port` (plain, e.g. a local relay),
+    /// `smtp://host:port?tls=required` (STARTTLS) or `smtps://host:port`; credentials as
+    /// `smtp://user:password@host`. `None` leaves e-mail invitations undeliverable.
+    pub smtp_url: Option<String>,
+    /// The `From:` of invitation e-mails, e.g. `Aurora Insurance <feedback@aurora.example>`.
+    pub mail_from: String,
+    /// How long after an invitation e-mail its single reminder goes out.
+    pub reminder_after: chrono::Duration,
 }
 
 impl Config {
@@ -25,6 +33,9 @@ impl Config {
             body_limit: 1024 * 1024,
             trust_proxy: false,
             demo: false,
+            smtp_url: None,
+            mail_from: "Rapport <rapport@localhost>".into(),
+            reminder_after: chrono::Duration::days(3),
         }
     }
 
@@ -56,6 +67,9 @@ impl std::fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("trust_proxy", &self.trust_proxy)
             .field("demo", &self.demo)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("reminder_after", &self.reminder_after)
             .finish()
     }
 }
@@ -71,5 +85,9 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("app:***@db:5432/rapport"));
+        let mut c = c;
+        c.smtp_url = Some("smtps://mailer:hunter22@smtp.example:465".into());
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter22"), "{shown}");
     }
 }

@@ -17,6 +17,8 @@ use serde::Deserialize;
 
 use crate::auth::password;
 
+mod responses;
+
 /// The password of every demo login. Demo mode only: `rapport demo` prints it.
 pub const DEMO_PASSWORD: &str = "rapport-demo";
 
@@ -90,6 +92,8 @@ struct TouchpointContent {
 pub struct DemoSize {
     pub agents_per_team: usize,
     pub customers: usize,
+    /// Survey responses spread over the last 12 months.
+    pub responses: usize,
 }
 
 impl Default for DemoSize {
@@ -97,6 +101,7 @@ impl Default for DemoSize {
         Self {
             agents_per_team: 8,
             customers: 2000,
+            responses: 20_000,
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct DemoWorld {
     pub agents: Vec<User>,
     pub customers: usize,
     pub journeys: Vec<JourneyMap>,
+    /// Survey responses seeded (one published survey per touchpoint).
+    pub responses: usize,
 }
 
 impl DemoWorld {
@@ -255,6 +262,7 @@ pub async fn seed(
     let mut teams = vec![];
     let mut agents = vec![];
     let mut leads: HashMap<String, User> = HashMap::new();
+    let mut team_agents: HashMap<String, Vec<UserId>> = HashMap::new();
     let mut serial = 0;
     for t in &content.teams {
         let locale = Locale::parse("locale", &t.locale)?;
@@ -319,6 +327,7 @@ pub async fn seed(
                     )?,
                 )
                 .await?;
+            team_agents.entry(t.key.clone()).or_default().push(a.id);
             agents.push(a);
         }
         leads.insert(t.key.clone(), lead);
@@ -372,6 +381,7 @@ pub async fn seed(
 
     // Journeys: touchpoints owned by the lead whose team serves that stage.
     let mut journeys = vec![];
+    let mut surveyed = vec![];
     for (ji, j) in content.journeys.iter().enumerate() {
         let locale = Locale::parse("locale", &j.locale)?;
         let map = store
@@ -403,7 +413,7 @@ pub async fn seed(
                 .map(|u| u.id)
                 .unwrap_or(manager.id);
             for tp in &sc.touchpoints {
-                store
+                let created = store
                     .create_touchpoint(
                         actor,
                         &NewTouchpoint {
@@ -416,11 +426,28 @@ pub async fn seed(
                         },
                     )
                     .await?;
+                surveyed.push(responses::Place {
+                    touchpoint: created,
+                    locale,
+                    stage: kind,
+                    team: owner_key.map(str::to_string),
+                });
             }
         }
         journeys.push(store.get_journey(org.id, map.journey.id).await?);
         progress("journeys", ji as u64 + 1, content.journeys.len() as u64);
     }
+
+    let responses = responses::seed(
+        store,
+        actor,
+        &mut rng,
+        &surveyed,
+        &team_agents,
+        size.responses,
+        progress,
+    )
+    .await?;
 
     let teams = store.list_teams(org.id).await?;
     Ok(DemoWorld {
@@ -429,6 +456,7 @@ pub async fn seed(
         agents,
         customers: size.customers,
         journeys,
+        responses,
     })
 }
 

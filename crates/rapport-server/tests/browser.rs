@@ -56,6 +56,7 @@ async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
         DemoSize {
             agents_per_team: 2,
             customers: 40,
+            responses: 300,
         },
         &|_, _, _| {},
     )

@@ -14,6 +14,9 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .as_i64()
         .ok_or_else(|| JobError::Permanent("payload lacks response_id".into()))?;
     let response = state.store.get_response(org, ResponseId(id)).await?;
+    if response.analysis.is_some() {
+        return Ok(()); // Analysed already (the demo seeds analyses with the responses).
+    }
     let Some(comment) = response.comment.clone() else {
         return Ok(());
     };
@@ -28,7 +31,7 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         sentiment_label: analysis
             .sentiment
             .as_ref()
-            .and_then(|s| serde_json::to_value(&s.label).ok())
+            .and_then(|s| serde_json::to_value(s.label).ok())
             .and_then(|v| v.as_str().map(str::to_string)),
         sentiment_score: analysis.sentiment.as_ref().map(|s| f64::from(s.score)),
         topics: analysis.topics.iter().map(|t| t.name.clone()).collect(),

@@ -55,6 +55,7 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         JOB_ANALYZE_RESPONSE => analysis::analyze_response(state, job).await,
         JOB_SEND_INVITATION => email::send_invitation(state, job).await,
+        email::JOB_SEND_REMINDER => email::send_reminder(state, job).await,
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }

@@ -1,0 +1,553 @@
+//! `rapport import responses`: historical survey answers from a CSV export (Qualtrics,
+//! SurveyMonkey or a spreadsheet) into one survey.
+//!
+//! The file is streamed record by record, so memory stays flat however long it is. Every row
+//! is validated completely (answers against the survey definition, customer, agent, locale,
+//! date) before it joins a batch, because a batch is stored all-or-nothing: one bad row must
+//! not take good ones down with it. A row without its own id gets a hash of its content as
+//! external id, so running the same import twice stores nothing new.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clap::{Args, Subcommand};
+use rapport_domain::model::CustomerFilter;
+use rapport_domain::survey::{RawAnswer, SurveyDefinition};
+use rapport_domain::voc::{NewResponse, ResponseSource, Survey, SurveyId};
+use rapport_domain::{CustomerId, Email, Locale, OrgId, UserId};
+use rapport_storage::Storage;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import survey responses from a CSV file (UTF-8, with or without BOM; header row first).
+    ///
+    /// Answer columns are named by question key (`nps`, `why_low`, `promise.expectation` …) or
+    /// mapped with --map. Optional columns: `response_id` or `external_id` (else a hash of the
+    /// row is its id, so re-running an import adds nothing), `customer_external_id`,
+    /// `agent_email`, `locale` (en, he, el; default: the customer's), `submitted_at` (RFC 3339
+    /// or `YYYY-MM-DD HH:MM:SS` in UTC). Other columns are ignored with a warning.
+    ///
+    /// Rows are numbered as in a spreadsheet (the header is row 1). A rejected row is reported
+    /// and nothing from it is stored; the exit code is non-zero when any row was rejected.
+    Responses(ResponsesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResponsesArgs {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "RAPPORT_DATABASE_URL",
+        default_value = "sqlite://rapport.db"
+    )]
+    pub database_url: String,
+    /// Organisation slug.
+    #[arg(long, default_value = "default")]
+    pub org: String,
+    /// The survey's numeric id (as in the API and the survey's page).
+    #[arg(long)]
+    pub survey: i64,
+    /// The CSV file.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Column mapping, e.g. `Q1=nps,Q2_TEXT=why_low,ResponseId=response_id,RecordedDate=submitted_at`
+    /// (repeatable): a target is a question key or one of the optional columns.
+    #[arg(long, value_delimiter = ',')]
+    pub map: Vec<String>,
+    /// Also write rejected rows (row, column, reason) to this CSV file.
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    /// Rows stored per transaction.
+    #[arg(long, default_value_t = 500)]
+    pub batch_size: usize,
+}
+
+pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Responses(a) => import_responses(a).await,
+    }
+}
+
+/// What a CSV column holds.
+#[derive(Debug, Clone)]
+enum Column {
+    ExternalId,
+    Customer,
+    Agent,
+    Locale,
+    SubmittedAt,
+    /// An answer, under the key `parse_answers` expects (`nps`, `promise.expectation`).
+    Answer(String),
+    Ignored,
+}
+
+/// One rejected row.
+#[derive(Debug)]
+struct Rejection {
+    row: u64,
+    column: String,
+    reason: String,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    imported: u64,
+    present: u64,
+    rejected: u64,
+}
+
+/// Looks up customers and agents once per import, with a bounded cache so memory stays flat.
+struct People<'a> {
+    store: &'a dyn Storage,
+    org: OrgId,
+    customers: HashMap<String, Option<(CustomerId, Locale)>>,
+    agents: HashMap<String, Option<UserId>>,
+}
+
+const CACHE_LIMIT: usize = 20_000;
+
+impl People<'_> {
+    async fn customer(
+        &mut self,
+        external_id: &str,
+    ) -> anyhow::Result<Option<(CustomerId, Locale)>> {
+        if let Some(c) = self.customers.get(external_id) {
+            return Ok(*c);
+        }
+        // Search is a substring match; page through it for the exact id.
+        let mut found = None;
+        let mut offset = 0;
+        loop {
+            let page = self
+                .store
+                .list_customers(
+                    self.org,
+                    &CustomerFilter {
+                        search: Some(external_id.to_string()),
+                        locale: None,
+                        limit: 200,
+                        offset,
+                    },
+                )
+                .await?;
+            if let Some(c) = page.items.iter().find(|c| c.external_id == external_id) {
+                found = Some((c.id, c.locale));
+                break;
+            }
+            offset += 200;
+            if page.items.is_empty() || offset >= page.total {
+                break;
+            }
+        }
+        if self.customers.len() >= CACHE_LIMIT {
+            self.customers.clear();
+        }
+        self.customers.insert(external_id.to_string(), found);
+        Ok(found)
+    }
+
+    async fn agent(&mut self, email: &str) -> anyhow::Result<Option<UserId>> {
+        if let Some(a) = self.agents.get(email) {
+            return Ok(*a);
+        }
+        let found = match Email::parse("agent_email", email) {
+            Ok(e) => self
+                .store
+                .user_credentials(&e)
+                .await?
+                .filter(|(u, _)| u.org_id == self.org)
+                .map(|(u, _)| u.id),
+            Err(_) => None,
+        };
+        if self.agents.len() >= CACHE_LIMIT {
+            self.agents.clear();
+        }
+        self.agents.insert(email.to_string(), found);
+        Ok(found)
+    }
+}
+
+/// Maps the header to columns; a mapping that names a missing column or question is an error.
+fn plan_columns(
+    headers: &csv::StringRecord,
+    map: &[String],
+    def: &SurveyDefinition,
+) -> anyhow::Result<(Vec<Column>, Vec<String>)> {
+    let mut mapped: HashMap<&str, &str> = HashMap::new();
+    for m in map.iter().filter(|m| !m.trim().is_empty()) {
+        let (col, q) = m
+            .split_once('=')
+            .with_context(|| format!("--map: {m:?} is not COLUMN=QUESTION"))?;
+        mapped.insert(col.trim(), q.trim());
+    }
+    for col in mapped.keys() {
+        if !headers.iter().any(|h| h.trim() == *col) {
+            bail!("--map: the file has no column {col:?}");
+        }
+    }
+    let is_question = |k: &str| {
+        let base = k
+            .strip_suffix(".expectation")
+            .or_else(|| k.strip_suffix(".experience"))
+            .unwrap_or(k);
+        def.question(base).is_some()
+    };
+    let special = |name: &str| match name {
+        "response_id" | "external_id" => Some(Column::ExternalId),
+        "customer_external_id" => Some(Column::Customer),
+        "agent_email" => Some(Column::Agent),
+        "locale" => Some(Column::Locale),
+        "submitted_at" => Some(Column::SubmittedAt),
+        _ => None,
+    };
+    let mut ignored = vec![];
+    let mut cols = vec![];
+    for h in headers.iter().map(str::trim) {
+        let col = if let Some(q) = mapped.get(h) {
+            match special(q) {
+                Some(c) => c,
+                None if is_question(q) => Column::Answer(q.to_string()),
+                None => bail!(
+                    "--map: the survey has no question {q:?} (for column {h:?}), and it is not \
+                     one of response_id, customer_external_id, agent_email, locale, submitted_at"
+                ),
+            }
+        } else if let Some(c) = special(h) {
+            c
+        } else if is_question(h) {
+            Column::Answer(h.to_string())
+        } else {
+            ignored.push(h.to_string());
+            Column::Ignored
+        };
+        cols.push(col);
+    }
+    if !cols.iter().any(|c| matches!(c, Column::Answer(_))) {
+        bail!(
+            "no column holds answers: name columns by question key ({}) or use --map",
+            def.questions
+                .iter()
+                .map(|q| q.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok((cols, ignored))
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+/// A stable id for a row without one: the same cells always give the same id.
+fn row_hash(record: &csv::StringRecord) -> String {
+    let mut h = Sha256::new();
+    for f in record.iter() {
+        h.update(f.as_bytes());
+        h.update([0x1f]);
+    }
+    format!("row-{}", &hex::encode(h.finalize())[..32])
+}
+
+struct Ctx<'a> {
+    org: OrgId,
+    survey: &'a Survey,
+    cols: &'a [Column],
+    headers: &'a csv::StringRecord,
+    default_locale: Locale,
+    now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    /// The column a domain field (`answers.nps`, `answers.promise.expectation`) came from.
+    fn column_of(&self, field: &str) -> String {
+        let key = field.strip_prefix("answers.").unwrap_or(field);
+        let base = key.split('.').next().unwrap_or(key);
+        for wanted in [key, base] {
+            if let Some(i) = self
+                .cols
+                .iter()
+                .position(|c| matches!(c, Column::Answer(k) if k == wanted))
+            {
+                return self.headers[i].trim().to_string();
+            }
+        }
+        field.to_string()
+    }
+
+    fn reject(&self, row: u64, col: usize, reason: impl Into<String>) -> Rejection {
+        Rejection {
+            row,
+            column: self.headers.get(col).unwrap_or("").trim().to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Turns one record into a response, or says which column is wrong and why.
+    async fn row(
+        &self,
+        people: &mut People<'_>,
+        row: u64,
+        record: &csv::StringRecord,
+    ) -> anyhow::Result<Result<NewResponse, Rejection>> {
+        let mut raw = BTreeMap::new();
+        let mut external_id = None;
+        let mut customer = None;
+        let mut agent = None;
+        let mut locale = None;
+        let mut submitted_at = None;
+        for (i, (col, cell)) in self.cols.iter().zip(record.iter()).enumerate() {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match col {
+                Column::ExternalId => external_id = Some(cell.to_string()),
+                Column::Customer => match people.customer(cell).await? {
+                    Some(c) => customer = Some(c),
+                    None => return Ok(Err(self.reject(row, i, format!("no customer {cell:?}")))),
+                },
+                Column::Agent => match people.agent(cell).await? {
+                    Some(a) => agent = Some(a),
+                    None => {
+                        return Ok(Err(self.reject(
+                            row,
+                            i,
+                            format!("no user {cell:?} in this organisation"),
+                        )))
+                    }
+                },
+                Column::Locale => match Locale::parse("locale", cell) {
+                    Ok(l) => locale = Some(l),
+                    Err(_) => return Ok(Err(self.reject(row, i, "must be en, he or el"))),
+                },
+                Column::SubmittedAt => match parse_time(cell) {
+                    Some(t) if t <= self.now => submitted_at = Some(t),
+                    Some(_) => return Ok(Err(self.reject(row, i, "is in the future"))),
+                    None => {
+                        return Ok(Err(self.reject(
+                            row,
+                            i,
+                            "must be RFC 3339 or YYYY-MM-DD HH:MM:SS",
+                        )))
+                    }
+                },
+                Column::Answer(key) => {
+                    raw.insert(key.clone(), RawAnswer::Text(cell.to_string()));
+                }
+                Column::Ignored => {}
+            }
+        }
+        let answers = match self.survey.definition.parse_answers(&raw) {
+            Ok(a) => a,
+            Err(e) => {
+                return Ok(Err(Rejection {
+                    row,
+                    column: self.column_of(&e.field),
+                    reason: e.reason,
+                }))
+            }
+        };
+        Ok(Ok(NewResponse {
+            survey_id: self.survey.id,
+            version: self.survey.version,
+            customer_id: customer.map(|c| c.0),
+            agent_id: agent,
+            invitation_id: None,
+            locale: locale
+                .or(customer.map(|c| c.1))
+                .unwrap_or(self.default_locale),
+            source: ResponseSource::Import,
+            idempotency_key: None,
+            external_id: Some(external_id.unwrap_or_else(|| row_hash(record))),
+            submitted_at: submitted_at.unwrap_or(self.now),
+            answers,
+        }))
+    }
+}
+
+/// Skips a UTF-8 byte-order mark, which spreadsheet programs put before the header.
+fn open_without_bom(path: &PathBuf) -> anyhow::Result<BufReader<File>> {
+    let file =
+        File::open(path).with_context(|| format!("--file: cannot open {}", path.display()))?;
+    let mut r = BufReader::with_capacity(64 * 1024, file);
+    if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        r.consume(3);
+    }
+    Ok(r)
+}
+
+async fn store_batch(
+    store: &dyn Storage,
+    org: OrgId,
+    batch: &mut Vec<NewResponse>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let stored = store
+        .insert_responses(org, batch)
+        .await
+        .context("storing a batch of responses")?;
+    for (_, new) in stored {
+        if new {
+            tally.imported += 1;
+        } else {
+            tally.present += 1;
+        }
+    }
+    batch.clear();
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(survey = a.survey, file = %a.file.display()))]
+async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
+    let store = rapport_storage::connect(&a.database_url).await?;
+    store.migrate().await?;
+    let org = store
+        .organisation_by_slug(&a.org)
+        .await
+        .with_context(|| format!("--org: no organisation {:?}", a.org))?;
+    let survey = store
+        .get_survey(org.id, SurveyId(a.survey))
+        .await
+        .with_context(|| format!("--survey: no survey {} in {}", a.survey, a.org))?;
+
+    let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(open_without_bom(&a.file)?);
+    let headers = reader.headers().context("reading the header row")?.clone();
+    let (cols, ignored) = plan_columns(&headers, &a.map, &survey.definition)?;
+    if !ignored.is_empty() {
+        eprintln!("ignoring columns: {}", ignored.join(", "));
+    }
+    let mut errors = match &a.errors {
+        Some(p) => {
+            let mut w = csv::Writer::from_path(p)
+                .with_context(|| format!("--errors: cannot write {}", p.display()))?;
+            w.write_record(["row", "column", "reason"])?;
+            Some(w)
+        }
+        None => None,
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(size);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "importing [{bar:40}] {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+
+    let ctx = Ctx {
+        org: org.id,
+        survey: &survey,
+        cols: &cols,
+        headers: &headers,
+        default_locale: org.default_locale,
+        now: Utc::now(),
+    };
+    let mut people = People {
+        store: &*store,
+        org: org.id,
+        customers: HashMap::new(),
+        agents: HashMap::new(),
+    };
+    let batch_size = a.batch_size.max(1);
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut tally = Tally::default();
+    let mut record = csv::StringRecord::new();
+    let mut row = 1u64;
+    loop {
+        row += 1;
+        let outcome = match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) if record.len() != headers.len() => Err(Rejection {
+                row,
+                column: String::new(),
+                reason: format!(
+                    "has {} cells; the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            }),
+            Ok(true) => ctx.row(&mut people, row, &record).await?,
+            Err(e) => Err(Rejection {
+                row,
+                column: String::new(),
+                reason: match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
+                    _ => e.to_string(),
+                },
+            }),
+        };
+        match outcome {
+            Ok(response) => {
+                batch.push(response);
+                if batch.len() >= batch_size {
+                    store_batch(&*store, ctx.org, &mut batch, &mut tally).await?;
+                }
+            }
+            Err(r) => {
+                tally.rejected += 1;
+                let msg = if r.column.is_empty() {
+                    format!("row {}: {}", r.row, r.reason)
+                } else {
+                    format!("row {}, column {}: {}", r.row, r.column, r.reason)
+                };
+                match &bar {
+                    Some(b) => b.println(&msg),
+                    None => eprintln!("{msg}"),
+                }
+                if let Some(w) = errors.as_mut() {
+                    w.write_record([r.row.to_string(), r.column, r.reason])?;
+                }
+            }
+        }
+        if row % 1000 == 0 {
+            let pos = reader.position().byte();
+            match &bar {
+                Some(b) => {
+                    b.set_position(pos);
+                    b.set_message(format!("{} rows", row - 1));
+                }
+                None if row % 10_000 == 0 => {
+                    tracing::info!(rows = row - 1, bytes = pos, total = size, "importing")
+                }
+                None => {}
+            }
+        }
+    }
+    store_batch(&*store, ctx.org, &mut batch, &mut tally).await?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(mut w) = errors {
+        w.flush()?;
+    }
+    println!(
+        "imported {}, already present {}, rejected {}",
+        tally.imported, tally.present, tally.rejected
+    );
+    if tally.rejected > 0 {
+        bail!("{} row(s) rejected", tally.rejected);
+    }
+    Ok(())
+}
