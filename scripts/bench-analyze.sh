@@ -49,10 +49,10 @@ import sys, time
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 lines = [l.rstrip('\n') for l in open(sys.argv[1], encoding='utf-8')]
 a = SentimentIntensityAnalyzer()
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 for l in lines: a.polarity_scores(l)
-dt = time.perf_counter() - t
-print(f"VADER  en      1 core : {len(lines)} texts {dt:.3f}s {len(lines)/dt:.0f} texts/s")
+dt, dc = time.perf_counter() - t, time.process_time() - c
+print(f"VADER  en      1 core : {len(lines)} texts {dt:.3f}s {len(lines)/dt:.0f} texts/s; cpu {dc:.3f}s {len(lines)/dc:.0f} texts/cpu-s")
 PY
 }
 
@@ -62,10 +62,13 @@ rapport() { # file label threads
   local line rss
   line=$(grep '^rapport analyze' <<<"$out")
   rss=$(grep 'Maximum resident' <<<"$out" | awk '{print $NF}')
-  local n secs
+  local n secs cpu
   n=$(sed -E 's/^rapport analyze: ([0-9]+) lines.*/\1/' <<<"$line")
   secs=$(sed -E 's/.* ([0-9.]+)s \(.*/\1/' <<<"$line")
-  python3 -c "n=$n;s=$secs;t=$3;print(f'rapport $2 {t} thr  : {n} texts {s:.3f}s {n/s:.0f} texts/s ({n/s/t:.0f}/core) maxrss {$rss/1024:.1f} MB')"
+  # CPU seconds of the whole process (user + system, including start-up): texts per CPU-second
+  # is the per-core figure least disturbed by other load on the machine.
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{print s}' <<<"$out")
+  python3 -c "n=$n;s=$secs;t=$3;c=$cpu;print(f'rapport $2 {t} thr  : {n} texts {s:.3f}s {n/s:.0f} texts/s ({n/s/t:.0f}/thread); cpu {c:.2f}s {n/c:.0f} texts/cpu-s; maxrss {$rss/1024:.1f} MB')"
 }
 
 for r in $(seq "$REPS"); do
