@@ -261,7 +261,7 @@ pub async fn seed(
         // Service improves slowly over the year.
         let mut q = quality[place_i] + 0.25 * (1.0 - age as f64 / year as f64);
         if broken {
-            q -= 1.1;
+            q -= 1.8;
         }
         if bad_month {
             q -= 1.6;
@@ -316,6 +316,8 @@ pub async fn seed(
         if let (true, Some(c)) = (wants_comment, comments.get(&locale)) {
             let sentiment = match group {
                 NpsGroup::Promoter => "positive",
+                // Where the promise is broken, even the 7s and 8s complain about it.
+                NpsGroup::Passive if broken && rng.gen_bool(0.6) => "negative",
                 NpsGroup::Passive => "neutral",
                 NpsGroup::Detractor => "negative",
             };

@@ -1,0 +1,150 @@
+//! The demo's survey responses: seeded on a real database, analysed, and carrying the two
+//! patterns the demo is meant to reveal.
+
+use chrono::{Datelike, Utc};
+use rapport_domain::voc::{GroupBy, GroupMetrics, ResponseFilter, SurveyStatus};
+use rapport_server::demo::{self, DemoSize};
+use rapport_storage::testing;
+
+async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb) {
+    let store = rapport_storage::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let size = DemoSize {
+        agents_per_team: 2,
+        customers: 300,
+        responses: 4000,
+    };
+    let world = demo::seed(&*store, size, &|_, _, _| {}).await.unwrap();
+    let org = world.org.id;
+    assert_eq!(world.responses, 4000);
+
+    // One published survey per touchpoint.
+    let surveys = store.list_surveys(org, None).await.unwrap();
+    assert_eq!(surveys.len(), world.touchpoints());
+    assert!(surveys.iter().all(|s| s.status == SurveyStatus::Published));
+
+    let all = ResponseFilter::default();
+    let total = &store.response_sums(org, &all, GroupBy::None).await.unwrap()[0];
+    assert_eq!(total.responses, 4000);
+    assert!(
+        total.sentiment_n > 1500,
+        "comments are analysed at seeding time: {}",
+        total.sentiment_n
+    );
+    let locales = store
+        .response_sums(org, &all, GroupBy::Locale)
+        .await
+        .unwrap();
+    assert_eq!(locales.len(), 3, "all three languages answer");
+    let months = store
+        .response_sums(org, &all, GroupBy::Month)
+        .await
+        .unwrap();
+    assert!(months.len() >= 12, "spread over a year: {}", months.len());
+
+    // The plumber's 24-hour promise is the one kept least.
+    let broken = world
+        .journeys
+        .iter()
+        .flat_map(|j| &j.stages)
+        .flat_map(|s| &s.touchpoints)
+        .find(|t| t.name == "ביקור שרברב מטעם החברה")
+        .unwrap();
+    let by_tp: Vec<GroupMetrics> = store
+        .response_sums(org, &all, GroupBy::Touchpoint)
+        .await
+        .unwrap()
+        .iter()
+        .map(GroupMetrics::from)
+        .filter(|m| m.gap_n >= 15)
+        .collect();
+    let worst = by_tp
+        .iter()
+        .min_by(|a, b| a.expectation_gap.partial_cmp(&b.expectation_gap).unwrap())
+        .unwrap();
+    assert_eq!(worst.key, broken.id.0.to_string(), "{by_tp:#?}");
+    assert!(worst.expectation_gap.unwrap() < -2.5);
+    let broken_filter = ResponseFilter {
+        touchpoint: Some(broken.id),
+        ..Default::default()
+    };
+    let negative = GroupMetrics::from(
+        &store
+            .response_sums(org, &broken_filter, GroupBy::None)
+            .await
+            .unwrap()[0],
+    );
+    assert!(
+        negative.negative_share.unwrap() > 0.5,
+        "the comments say so too: {negative:?}"
+    );
+
+    // The Athens team's NPS drops sharply four months ago.
+    let athens = world
+        .teams
+        .iter()
+        .find(|t| t.name.contains("Αθήνα"))
+        .unwrap();
+    let team = ResponseFilter {
+        team: Some(athens.id),
+        ..Default::default()
+    };
+    let overall = GroupMetrics::from(
+        &store
+            .response_sums(org, &team, GroupBy::None)
+            .await
+            .unwrap()[0],
+    )
+    .nps
+    .unwrap()
+    .score;
+    let now = Utc::now();
+    let m = now.year() * 12 + now.month0() as i32 - 4;
+    let bad_key = format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1);
+    let by_month: Vec<GroupMetrics> = store
+        .response_sums(org, &team, GroupBy::Month)
+        .await
+        .unwrap()
+        .iter()
+        .map(GroupMetrics::from)
+        .collect();
+    let bad = by_month.iter().find(|g| g.key == bad_key).unwrap();
+    let bad_nps = bad.nps.as_ref().unwrap().score;
+    assert!(
+        bad_nps < overall - 30.0,
+        "{bad_key}: {bad_nps} vs {overall} overall"
+    );
+    // Other teams have no such month.
+    for t in world.teams.iter().filter(|t| t.id != athens.id) {
+        let f = ResponseFilter {
+            team: Some(t.id),
+            ..Default::default()
+        };
+        let Some(g) = store
+            .response_sums(org, &f, GroupBy::Month)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.key == bad_key)
+        else {
+            continue;
+        };
+        let other = GroupMetrics::from(&g);
+        if other.responses >= 30 {
+            assert!(other.nps.unwrap().score > bad_nps + 20.0, "{}", t.name);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_demo_has_a_year_of_analysed_responses_with_patterns() {
+    demo_has_a_year_of_analysed_responses_with_patterns(testing::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_demo_has_a_year_of_analysed_responses_with_patterns() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    demo_has_a_year_of_analysed_responses_with_patterns(db).await;
+}
