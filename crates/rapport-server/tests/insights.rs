@@ -365,11 +365,11 @@ async fn groups_and_weekly_series_drill_down_exactly(app: TestApp) {
     assert_eq!(groups.len(), 2);
     let store = groups
         .iter()
-        .find(|g| g["key"] == d.store_tp.to_string())
+        .find(|g| g["key"].as_str() == Some(&*d.store_tp.to_string()))
         .unwrap();
     let phone = groups
         .iter()
-        .find(|g| g["key"] == d.phone_tp.to_string())
+        .find(|g| g["key"].as_str() == Some(&*d.phone_tp.to_string()))
         .unwrap();
     // Store: promoters 10, 9; passive 8; detractors 3, 6, 2 → (2 − 3) / 6.
     close(&store["nps"]["score"], -100.0 / 6.0);
@@ -585,4 +585,122 @@ async fn insight_pages_drill_down_and_read_right_to_left(app: TestApp) {
     let (agent, _) = app.browser_login(&d.callers[3].user.email).await;
     let resp = agent.get(app.url("/responses")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 403);
+}
+
+/// In a real browser, the Hebrew journey map runs right to left and so does time in the trend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hebrew_journey_map_and_trend_run_right_to_left_in_a_browser() {
+    use fantoccini::{ClientBuilder, Locator};
+    let Some(driver_bin) = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium-driver"
+        );
+        eprintln!("skipping: chromedriver is not installed");
+        return;
+    };
+    let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
+    let d = seed(&app, "rtl", Locale::He).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    struct Driver(std::process::Child);
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _driver = Driver(
+        std::process::Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1300,1000", "--lang=he"]
+        }
+    }))
+    .unwrap();
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("connect to chromedriver");
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&d.callers[2].user.email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(common::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.card button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("header nav"))
+        .await
+        .unwrap();
+    let x = |js: &str| {
+        let c = c.clone();
+        let js = format!("return document.querySelector('{js}').getBoundingClientRect().left");
+        async move { c.execute(&js, vec![]).await.unwrap().as_f64().unwrap() }
+    };
+    c.goto(&app.url(&format!("/insights/journeys/{}", d.journey)))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("ol.jmap")).await.unwrap();
+    let (first, last) = (
+        x("ol.jmap > li:first-child").await,
+        x("ol.jmap > li:last-child").await,
+    );
+    assert!(
+        first > last,
+        "the first stage ({first}) should be right of the last ({last})"
+    );
+    c.goto(&app.url("/insights")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("figure.chart svg"))
+        .await
+        .unwrap();
+    // Two weekly points: W10 first in time, so rightmost in Hebrew.
+    let dots = c
+        .execute("return [...document.querySelectorAll('circle.dot')].map(e => e.getBoundingClientRect().left)", vec![])
+        .await
+        .unwrap();
+    let dots: Vec<f64> = serde_json::from_value(dots).unwrap();
+    let (w10, w11) = (dots[0], dots[1]);
+    assert!(
+        w10 > w11,
+        "the earlier week ({w10}) should be right of the later one ({w11})"
+    );
+    c.close().await.unwrap();
 }

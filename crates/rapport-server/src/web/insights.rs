@@ -121,20 +121,25 @@ impl View<'_> {
         let href = self.href(g);
         html! {
             @if let Some((score, margin)) = self.nps_text(g) {
-                (fig(href.as_deref(), &format!("nps-{id}"), score))
-                " ± " bdi.margin { (margin) }
+                // "27 ± 6" is a formula: kept left to right inside Hebrew text too.
+                bdi.nps dir="ltr" {
+                    (fig(href.as_deref(), &format!("nps-{id}"), score))
+                    " ± " bdi.margin { (margin) }
+                }
             } @else {
                 span.muted { "—" }
             }
         }
     }
 
+    /// `n = 812`, the count linked, kept left to right like the NPS.
     fn n(&self, g: &MetricGroup, id: &str) -> Markup {
-        fig(
+        let count = fig(
             self.href(g).as_deref(),
             &format!("n-{id}"),
             g.figures.n.to_string(),
-        )
+        );
+        html! { bdi dir="ltr" { "n = " (count) } }
     }
 
     /// CSAT %, CES, gap and sentiment as a small definition list.
@@ -420,7 +425,7 @@ pub async fn overview(
                 p { (ctx.t("ins-no-data")) }
             } @else {
                 p.big { (v.nps(o, "all")) }
-                p { "n = " (v.n(o, "all")) }
+                p { (v.n(o, "all")) }
                 p.muted.how { (ctx.t("ins-nps-how")) }
                 (v.secondary(o, "all"))
             }
@@ -622,7 +627,7 @@ pub async fn journey_map(
         p.muted { (ctx.t("ins-journey-intro")) }
         section.headline {
             p.big { (ctx.t("ins-nps")) " " (v.nps(overall, "all")) }
-            p { "n = " (v.n(overall, "all")) }
+            p { (v.n(overall, "all")) }
             p.muted.how { (ctx.t("ins-nps-how")) }
         }
         @if !weak.is_empty() {
@@ -647,7 +652,7 @@ pub async fn journey_map(
                     }
                     p.kind { (ctx.t(&format!("stage-kind-{}", st.stage.kind.as_str()))) }
                     @if let Some(g) = stage_group.get(sk.as_str()) {
-                        p.stage-nps { (ctx.t("ins-nps")) " " (v.nps(g, &format!("stage-{sk}"))) " · n = " (v.n(g, &format!("stage-{sk}"))) }
+                        p.stage-nps { (ctx.t("ins-nps")) " " (v.nps(g, &format!("stage-{sk}"))) " · " (v.n(g, &format!("stage-{sk}"))) }
                     }
                     @if st.touchpoints.is_empty() {
                         p.muted { (ctx.t("ins-stage-empty")) }
@@ -669,7 +674,7 @@ pub async fn journey_map(
                             }
                             @match g {
                                 Some(g) => {
-                                    p.tp-nps { (ctx.t("ins-nps")) " " (v.nps(g, &key)) " · n = " (v.n(g, &key)) }
+                                    p.tp-nps { (ctx.t("ins-nps")) " " (v.nps(g, &key)) " · " (v.n(g, &key)) }
                                     (v.secondary(g, &key))
                                 }
                                 None => p.muted { (ctx.t("ins-no-data")) },
