@@ -98,6 +98,15 @@ struct World {
 
 /// The server and its worker, configured to deliver to `smtp_port`, with a published survey.
 async fn world(db: testing::TestDb, sink: Option<TcpListener>, smtp_port: u16) -> World {
+    world_with(db, sink, smtp_port, chrono::Duration::zero()).await
+}
+
+async fn world_with(
+    db: testing::TestDb,
+    sink: Option<TcpListener>,
+    smtp_port: u16,
+    reminder_after: chrono::Duration,
+) -> World {
     let inbox: Inbox = Arc::default();
     if let Some(l) = sink {
         tokio::spawn(run_sink(l, inbox.clone()));
@@ -106,7 +115,7 @@ async fn world(db: testing::TestDb, sink: Option<TcpListener>, smtp_port: u16) -
         c.smtp_url = Some(format!("smtp://127.0.0.1:{smtp_port}"));
         c.public_url = Some(PUBLIC_URL.into());
         c.mail_from = "Aurora Feedback <feedback@aurora.example>".into();
-        c.reminder_after = chrono::Duration::zero();
+        c.reminder_after = reminder_after;
     };
     let mut config = rapport_server::Config::new(db.url.clone(), "127.0.0.1:0".parse().unwrap());
     tweak(&mut config);
@@ -400,6 +409,69 @@ async fn smtp_down_is_retried_until_delivered(db: testing::TestDb) {
     );
 }
 
+async fn no_reminder_once_answered(db: testing::TestDb) {
+    let (l, port) = sink().await;
+    let w = world_with(db, Some(l), port, chrono::Duration::seconds(3)).await;
+    let customer = w.customer("answers", Locale::En, true).await;
+    let created = w.invite(customer).await;
+    w.wait_for(1, 20).await;
+    // The customer answers through the link before the reminder is due.
+    let token = created["path"].as_str().unwrap().trim_start_matches("/i/");
+    let (org, inv) = w
+        .app
+        .store
+        .find_invitation(&rapport_server::auth::secrets::sha256_hex(token))
+        .await
+        .unwrap()
+        .unwrap();
+    let survey = w
+        .app
+        .store
+        .get_survey(org, rapport_domain::voc::SurveyId(w.survey))
+        .await
+        .unwrap();
+    let raw = std::collections::BTreeMap::from([(
+        "nps".to_string(),
+        rapport_domain::survey::RawAnswer::Number(9.0),
+    )]);
+    w.app
+        .store
+        .insert_response(
+            org,
+            &rapport_domain::voc::NewResponse {
+                survey_id: survey.id,
+                version: survey.version,
+                customer_id: Some(inv.customer_id),
+                agent_id: None,
+                invitation_id: Some(inv.id),
+                locale: Locale::En,
+                source: rapport_domain::voc::ResponseSource::Invitation,
+                idempotency_key: None,
+                external_id: None,
+                submitted_at: chrono::Utc::now(),
+                answers: survey.definition.parse_answers(&raw).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    // Past the reminder's due time, with every job finished: still only the invitation.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    w.settle().await;
+    assert_eq!(
+        w.inbox.lock().unwrap().len(),
+        1,
+        "no reminder after an answer"
+    );
+    let (_, inv) = w
+        .app
+        .store
+        .find_invitation(&rapport_server::auth::secrets::sha256_hex(token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(inv.used_at.is_some() && inv.reminder_sent_at.is_none());
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -419,5 +491,6 @@ macro_rules! on_both {
 on_both!(
     invitation_in_the_customers_language_with_one_reminder,
     no_consent_no_mail_and_cooldown_suppresses,
-    smtp_down_is_retried_until_delivered
+    smtp_down_is_retried_until_delivered,
+    no_reminder_once_answered
 );
