@@ -23,6 +23,7 @@ both_backends!(
     respondent_form_without_csrf_is_refused,
     managers_create_edit_publish_preview_and_close,
     survey_management_follows_roles,
+    choices_and_chained_conditions_run_in_three_steps,
 );
 
 struct World {
@@ -843,4 +844,124 @@ async fn survey_management_follows_roles(app: TestApp) {
     let (client, _) = w.app.browser_login(&stranger.user.email).await;
     let r = client.get(w.app.url(&survey_page)).send().await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+async fn choices_and_chained_conditions_run_in_three_steps(app: TestApp) {
+    let w = world(app).await;
+    let def: SurveyDefinition = serde_json::from_value(json!({
+        "locales": ["en"],
+        "title": {"en": "Your visit"},
+        "questions": [
+            {"key": "channel", "type": "single_choice", "required": true, "prompt": {"en": "How did you reach us?"},
+             "options": [{"key": "phone", "label": {"en": "By phone"}}, {"key": "web", "label": {"en": "Online"}}]},
+            {"key": "topics", "type": "multiple_choice", "prompt": {"en": "What was it about?"},
+             "options": [{"key": "price", "label": {"en": "Price"}}, {"key": "speed", "label": {"en": "Speed"}},
+                         {"key": "staff", "label": {"en": "Staff"}}]},
+            {"key": "wait", "type": "rating", "min": 1, "max": 5, "prompt": {"en": "How was the waiting time?"},
+             "show_if": {"question": "channel", "any_of": ["phone"]}},
+            {"key": "more", "type": "free_text", "prompt": {"en": "What made the wait hard?"},
+             "show_if": {"question": "wait", "at_most": 2}},
+            {"key": "sat", "type": "csat", "prompt": {"en": "How satisfied are you overall?"}}
+        ]
+    }))
+    .unwrap();
+    def.validate().unwrap();
+    let a = Actor::system(w.org);
+    let survey = w
+        .app
+        .store
+        .create_survey(
+            a,
+            w.touchpoint,
+            &Name::parse("n", "Visit").unwrap(),
+            &def,
+            &secrets::random_hex(12),
+        )
+        .await
+        .unwrap();
+    w.app
+        .store
+        .set_survey_status(a, survey.id, SurveyStatus::Published)
+        .await
+        .unwrap();
+    let public = format!("/s/{}", survey.public_id);
+
+    // By phone, with a poor wait: three steps, the multiple choice carried along.
+    let (status, html, mut r) = Respondent::open(&w.app, &public, None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("type=\"checkbox\"") && html.contains("How did you reach us?"));
+    assert!(!html.contains("How was the waiting time?"));
+    let mut form = r.hidden.clone();
+    form.extend([
+        ("go".to_string(), "next".to_string()),
+        ("a.channel".into(), "phone".into()),
+        ("a.topics".into(), "price".into()),
+        ("a.topics".into(), "staff".into()),
+    ]);
+    let resp = r
+        .client
+        .post(w.app.url(&public))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    r.read(&html);
+    assert!(html.contains("How was the waiting time?"));
+    assert!(html.contains("Step 2 of 3"), "{html}");
+    assert_eq!(r.hidden.iter().filter(|(k, _)| k == "a.topics").count(), 2);
+    let (_, html) = r.post("next", &[("wait", "1")]).await;
+    assert!(
+        html.contains("What made the wait hard?")
+            && html.contains("How satisfied are you overall?")
+    );
+    let (status, _) = r
+        .post("next", &[("more", "forty minutes"), ("sat", "2")])
+        .await;
+    assert_eq!(status, 200);
+
+    // Online: the phone step is skipped both ways, and its follow-up never appears.
+    let (_, _, mut o) = Respondent::open(&w.app, &public, None).await;
+    let (_, html) = o.post("next", &[("channel", "web")]).await;
+    assert!(html.contains("Step 3 of 3"), "{html}");
+    assert!(html.contains("How satisfied are you overall?"));
+    assert!(!html.contains("What made the wait hard?"));
+    let (_, html) = o.post("back", &[("sat", "5")]).await;
+    assert!(html.contains("Step 1 of 3") && html.contains("value=\"web\" checked"));
+    let (_, html) = o.post("next", &[("channel", "web")]).await;
+    assert!(
+        html.contains("value=\"5\" checked"),
+        "answer kept across Back"
+    );
+    let (status, _) = o.post("next", &[("sat", "5")]).await;
+    assert_eq!(status, 200);
+
+    let (stored, _) = w
+        .app
+        .store
+        .list_responses(
+            w.org,
+            &ResponseFilter {
+                survey: Some(survey.id),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    let phone = stored.iter().find(|x| x.csat == Some(2)).unwrap();
+    assert_eq!(
+        phone.answers["topics"],
+        rapport_domain::survey::Answer::Choices(vec!["price".into(), "staff".into()])
+    );
+    assert_eq!(
+        phone.answers["wait"],
+        rapport_domain::survey::Answer::Number(1)
+    );
+    assert_eq!(phone.comment.as_deref(), Some("forty minutes"));
+    let web = stored.iter().find(|x| x.csat == Some(5)).unwrap();
+    assert!(!web.answers.contains_key("wait") && !web.answers.contains_key("more"));
 }

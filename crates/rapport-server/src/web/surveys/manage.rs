@@ -36,6 +36,14 @@ fn public_link(survey: &Survey) -> String {
     format!("/s/{}", survey.public_id)
 }
 
+/// The link as respondents will receive it: absolute when the public address is configured.
+fn shareable_link(s: &AppState, survey: &Survey) -> String {
+    match &s.config.public_url {
+        Some(base) => format!("{}{}", base.trim_end_matches('/'), public_link(survey)),
+        None => public_link(survey),
+    }
+}
+
 pub async fn list(auth: Auth<Leads>, ctx: Ctx, State(s): State<AppState>) -> ApiResult<Markup> {
     let org = auth.user.org_id;
     let surveys = s.store.list_surveys(org, None).await?;
@@ -161,6 +169,7 @@ struct Draft<'a> {
 
 fn show_page(
     ctx: &Ctx,
+    share: &str,
     survey: &Survey,
     tp: &Touchpoint,
     can_edit: bool,
@@ -182,7 +191,7 @@ fn show_page(
             dt { (ctx.t("surveys-version")) } dd { (num(survey.version)) }
             dt { (ctx.t("surveys-public-link")) }
             dd {
-                a href=(public_link(survey)) { code.small { (public_link(survey)) } }
+                a href=(public_link(survey)) { code.small { (share) } }
                 @if survey.status != SurveyStatus::Published { " " span.muted { (ctx.t("surveys-not-published")) } }
             }
             dt { (ctx.t("surveys-preview")) }
@@ -259,6 +268,7 @@ pub async fn show(
     };
     Ok(show_page(
         &ctx,
+        &shareable_link(&s, &survey),
         &survey,
         &tp,
         Access::Managers.allows(auth.user.role),
@@ -316,7 +326,15 @@ pub async fn update(
             };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                show_page(&ctx, &survey, &tp, true, draft, false),
+                show_page(
+                    &ctx,
+                    &shareable_link(&s, &survey),
+                    &survey,
+                    &tp,
+                    true,
+                    draft,
+                    false,
+                ),
             )
                 .into_response())
         }

@@ -352,7 +352,7 @@ fn scale(
     .collect::<Vec<_>>()
     .join(" ");
     html! {
-        div.scale data-points=(hi - lo + 1) {
+        div.scale {
             @for n in lo..=hi {
                 @let id = format!("{}-{n}", name.replace('.', "-"));
                 label.opt for=(id) {
@@ -408,8 +408,8 @@ fn question(
                         @for o in options {
                             @let id = format!("{}-{}", q.key, o.key);
                             li { label for=(id) {
-                                input type="radio" id=(id) name=(name) value=(o.key) required[q.required]
-                                    checked[raw_text(raw, &q.key) == Some(o.key.as_str())] aria-describedby=[err.map(|_| err_id.as_str())];
+                                input type="radio" id=(id) name=(name) value=(o.key)
+                                    checked[raw_text(raw, &q.key) == Some(o.key.as_str())] required[q.required] aria-describedby=[err.map(|_| err_id.as_str())];
                                 " " (ut(o.label.get(tr.locale, fb)))
                             } }
                         }
