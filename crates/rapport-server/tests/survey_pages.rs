@@ -196,6 +196,14 @@ const EN_WHY_HIGH: &str = "What did we do well?";
 
 async fn public_link_is_answered_end_to_end(app: TestApp) {
     let w = world(app).await;
+    // Pages that carry answers stay out of caches and Referer headers.
+    let r = TestApp::client()
+        .get(w.app.url(&w.public()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     // The browser's language picks the page's language when the link does not.
     let (status, html, _) = Respondent::open(&w.app, &w.public(), Some("el-GR,el;q=0.9")).await;
     assert_eq!(status, 200);

@@ -4,7 +4,7 @@ mod manage;
 mod respond;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -152,6 +152,18 @@ async fn invited_survey(
     }
 }
 
+/// Step pages carry earlier answers and a personal link's token: keep them out of shared
+/// caches and the back-forward history of a shared computer, and out of Referer headers.
+fn private(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
 /// The first step of a survey, freshly opened.
 fn first_step(ctx: &Ctx, t: &Tr, survey: &Survey, action: String, preview: bool) -> Response {
     let form = Form {
@@ -162,7 +174,7 @@ fn first_step(ctx: &Ctx, t: &Tr, survey: &Survey, action: String, preview: bool)
         nonce: secrets::random_hex(16),
         preview,
     };
-    respond::step_page(&form, &Default::default(), 0, None).into_response()
+    private(respond::step_page(&form, &Default::default(), 0, None).into_response())
 }
 
 /// Takes one POSTed step: shows the next (or the same, with its error), or stores the
@@ -195,11 +207,13 @@ async fn take_step(
             } else {
                 StatusCode::OK
             };
-            Ok((
-                status,
-                respond::step_page(&form, &posted.raw, step, error.as_ref()),
-            )
-                .into_response())
+            Ok(private(
+                (
+                    status,
+                    respond::step_page(&form, &posted.raw, step, error.as_ref()),
+                )
+                    .into_response(),
+            ))
         }
         Outcome::Complete(answers) => {
             let (org, customer, agent, invitation, source) = match &target {
@@ -245,7 +259,7 @@ async fn take_step(
                 Err(e) => return Err(ApiError::from(e)),
             }
             crate::jobs::notify_worker(s);
-            Ok(respond::thanks(&t, survey, false).into_response())
+            Ok(private(respond::thanks(&t, survey, false).into_response()))
         }
     }
 }

@@ -524,3 +524,87 @@ pub fn step_page(
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_domain::survey::default_definition;
+
+    fn posted(step: usize, back: bool, pairs: &[(&str, &str)]) -> Posted {
+        let def = default_definition(None);
+        let mut fields: Vec<(String, String)> = vec![
+            ("step".into(), step.to_string()),
+            ("go".into(), if back { "back" } else { "next" }.into()),
+        ];
+        fields.extend(pairs.iter().map(|(k, v)| (format!("a.{k}"), v.to_string())));
+        Posted::parse(&def, fields)
+    }
+
+    #[test]
+    fn a_new_step_starts_where_a_question_depends_on_the_current_one() {
+        let def = default_definition(None);
+        assert_eq!(steps(&def), vec![0..1, 1..6]);
+        let mut one = def.clone();
+        one.questions.retain(|q| q.show_if.is_none());
+        assert_eq!(steps(&one), vec![0..one.questions.len()]);
+    }
+
+    #[test]
+    fn steps_advance_validate_and_complete() {
+        let def = default_definition(None);
+        match advance(&def, &posted(0, false, &[])) {
+            Outcome::Step {
+                step: 0,
+                error: Some(e),
+            } => {
+                assert_eq!(
+                    (e.key.as_deref(), e.message_id),
+                    (Some("nps"), "respond-error-required")
+                )
+            }
+            _ => panic!("a missing required answer stays on its step"),
+        }
+        assert!(matches!(
+            advance(&def, &posted(0, false, &[("nps", "4")])),
+            Outcome::Step {
+                step: 1,
+                error: None
+            }
+        ));
+        assert!(matches!(
+            advance(&def, &posted(1, true, &[("nps", "4")])),
+            Outcome::Step {
+                step: 0,
+                error: None
+            }
+        ));
+        // A tampered earlier answer sends the respondent back to it.
+        match advance(&def, &posted(1, false, &[("nps", "x")])) {
+            Outcome::Step {
+                step: 0,
+                error: Some(e),
+            } => assert_eq!(e.message_id, "respond-error-invalid"),
+            _ => panic!("invalid hidden answer"),
+        }
+        match advance(
+            &def,
+            &posted(1, false, &[("nps", "4"), ("why_low", "slow")]),
+        ) {
+            Outcome::Complete(a) => {
+                assert_eq!((a.nps, a.comment.as_deref()), (Some(4), Some("slow")))
+            }
+            _ => panic!("the last step completes"),
+        }
+    }
+
+    #[test]
+    fn the_locale_is_one_the_survey_speaks() {
+        let mut def = default_definition(None);
+        def.locales = vec![Locale::He, Locale::En];
+        assert_eq!(
+            choose_locale(&def, &[Some(Locale::El), Some(Locale::En)]),
+            Locale::En
+        );
+        assert_eq!(choose_locale(&def, &[None, Some(Locale::El)]), Locale::He);
+    }
+}
