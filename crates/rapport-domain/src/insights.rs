@@ -310,4 +310,19 @@ mod tests {
             Some(true)
         );
     }
+
+    proptest::proptest! {
+        /// Whatever the data, each driver's impact is exactly how far overall NPS sits from the
+        /// NPS without it; nothing panics on any topic text.
+        #[test]
+        fn impact_is_overall_minus_without(
+            rows in proptest::collection::vec((0i32..=10, proptest::collection::vec("\\PC{0,8}", 0..4)), 1..60),
+        ) {
+            let overall = Nps::from_scores(rows.iter().map(|(s, _)| *s as u8)).unwrap();
+            for d in topic_drivers(&rows, 1) {
+                proptest::prop_assert!((overall.score - (d.nps_without + d.impact)).abs() < 1e-6);
+                proptest::prop_assert!(d.share > 0.0 && d.share < 1.0);
+            }
+        }
+    }
 }

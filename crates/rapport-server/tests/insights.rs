@@ -561,6 +561,8 @@ async fn journey_map_shows_touchpoints_and_the_weakest(app: TestApp) {
     )
     .await;
     assert_eq!(list.matches("class=\"verbatim\"").count(), 6);
+    // The list names its filters in words.
+    assert!(list.contains("Eyewear") && list.contains("Store pickup"));
 }
 
 async fn insight_pages_drill_down_and_read_right_to_left(app: TestApp) {
@@ -585,6 +587,13 @@ async fn insight_pages_drill_down_and_read_right_to_left(app: TestApp) {
     let (agent, _) = app.browser_login(&d.callers[3].user.email).await;
     let resp = agent.get(app.url("/responses")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 403);
+    // On /insights an agent sees their own three answers, without links to others' verbatims.
+    let own = page(&app, &agent, "/insights").await;
+    assert!(
+        own.contains("class=\"fig\" data-figure=\"n-all\"><bdi>3</bdi>"),
+        "{own}"
+    );
+    assert!(!own.contains("href=\"/responses"));
 }
 
 /// In a real browser, the Hebrew journey map runs right to left and so does time in the trend.

@@ -419,6 +419,9 @@ pub async fn overview(
         .collect();
     let significant = o.nps_change_significant.flatten();
     let body = html! {
+        @if auth.user.role == Role::Agent {
+            p.note { (ctx.t("ins-own-data")) }
+        }
         section.headline aria-labelledby="h-nps" {
             h2 #h-nps { (ctx.t("ins-nps")) }
             @if o.figures.n == 0 {
@@ -780,6 +783,71 @@ impl ResponsesQuery {
     }
 }
 
+/// The active filters in words ("Touchpoint: Store pickup"), not as a query string.
+fn filter_chips(ctx: &Ctx, names: &Names, f: &ResponseFilter) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut push = |label: &str, value: String| out.push((ctx.t(label), value));
+    if let Some(v) = f.survey {
+        push("ins-f-survey", format!("#{}", v.0));
+    }
+    if let Some(v) = f.journey {
+        let name = names
+            .journeys
+            .iter()
+            .find(|j| j.id == v)
+            .map(|j| j.name.clone());
+        push("ins-f-journey", name.unwrap_or_else(|| format!("#{}", v.0)));
+    }
+    if let Some(v) = f.stage {
+        push(
+            "ins-f-stage",
+            names.label(ctx, GroupBy::Stage, &v.0.to_string()),
+        );
+    }
+    if let Some(v) = f.touchpoint {
+        push(
+            "ins-col-touchpoint",
+            names.label(ctx, GroupBy::Touchpoint, &v.0.to_string()),
+        );
+    }
+    if let Some(v) = f.team {
+        push(
+            "ins-f-team",
+            names.label(ctx, GroupBy::Team, &v.0.to_string()),
+        );
+    }
+    if let Some(v) = f.agent {
+        push("ins-f-agent", format!("#{}", v.0));
+    }
+    if let Some(v) = f.customer {
+        push("ins-customer", format!("#{}", v.0));
+    }
+    if let Some(v) = f.locale {
+        push("ins-language", v.native_name().to_string());
+    }
+    if let Some(v) = f.channel {
+        push("ins-f-channel", ctx.t(&format!("channel-{}", v.as_str())));
+    }
+    if let Some(v) = &f.topic {
+        push("ins-col-topic", v.clone());
+    }
+    if let Some(v) = f.nps_group {
+        let key = match v {
+            survey::NpsGroup::Promoter => "ins-f-promoters",
+            survey::NpsGroup::Passive => "ins-f-passives",
+            survey::NpsGroup::Detractor => "ins-f-detractors",
+        };
+        push("ins-nps", ctx.t(key));
+    }
+    if let Some(v) = f.from {
+        push("ins-f-from", date(v));
+    }
+    if let Some(v) = f.to {
+        push("ins-f-to", date(v));
+    }
+    out
+}
+
 fn sentiment_label(ctx: &Ctx, label: &str) -> String {
     match label {
         "positive" | "negative" | "neutral" => ctx.t(&format!("ins-sentiment-{label}")),
@@ -845,7 +913,12 @@ pub async fn responses(
     let body = html! {
         p { (ctx.tr.ta("ins-responses-total", &[("count", total.into())])) }
         @if !qs.is_empty() {
-            p.muted { (ctx.t("ins-filtered")) " " bdi dir="ltr" { (qs) } " · " a href="/responses" { (ctx.t("ins-clear-filters")) } }
+            p.filters { (ctx.t("ins-filtered")) " "
+                @for (label, value) in filter_chips(&ctx, &names, &filter) {
+                    span.tag { (label) ": " (ut(&value)) } " "
+                }
+                a href="/responses" { (ctx.t("ins-clear-filters")) }
+            }
         }
         ol.verbatims {
             @for r in &items { (verbatim(&ctx, &names, r)) }
