@@ -575,6 +575,10 @@ async fn managers_create_edit_publish_preview_and_close(app: TestApp) {
         .await
         .unwrap();
     assert!(page.contains("<textarea"));
+    assert!(
+        page.contains("We call back within a day"),
+        "the touchpoint's promise is shown"
+    );
     assert!(page.contains("&quot;nps&quot;") || page.contains("\"nps\""));
 
     // An invalid definition names the field and saves nothing.

@@ -35,6 +35,7 @@ surveys-status-published = Published
 surveys-status-closed = Closed
 surveys-create = Create a survey
 surveys-need-touchpoint = Add a touchpoint to a journey first.
+surveys-promise = The promise made here
 surveys-touchpoint = Touchpoint
 surveys-standard-definition = The survey starts from the standard questions (NPS with a follow-up, satisfaction, effort, promise versus delivery) in English, Hebrew and Greek; edit them afterwards.
 surveys-saved = Survey saved.

@@ -35,6 +35,7 @@ surveys-status-published = פורסם
 surveys-status-closed = סגור
 surveys-create = יצירת סקר
 surveys-need-touchpoint = קודם יש להוסיף נקודת מגע למסע לקוח.
+surveys-promise = ההבטחה שניתנה כאן
 surveys-touchpoint = נקודת מגע
 surveys-standard-definition = הסקר מתחיל מהשאלות הסטנדרטיות (NPS עם שאלת המשך, שביעות רצון, מאמץ, הבטחה מול ביצוע) באנגלית, בעברית וביוונית; אפשר לערוך אותן אחר כך.
 surveys-saved = הסקר נשמר.

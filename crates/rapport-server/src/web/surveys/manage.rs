@@ -187,6 +187,9 @@ fn show_page(
         }
         dl.survey-facts {
             dt { (ctx.t("surveys-touchpoint")) } dd { (ut(&tp.name)) }
+            @if let Some(p) = &tp.promise {
+                dt { (ctx.t("surveys-promise")) } dd { blockquote.promise { (ut(p)) } }
+            }
             dt { (ctx.t("surveys-status")) } dd { (status_chip(ctx, survey.status)) }
             dt { (ctx.t("surveys-version")) } dd { (num(survey.version)) }
             dt { (ctx.t("surveys-public-link")) }
