@@ -563,6 +563,21 @@ async fn journey_map_shows_touchpoints_and_the_weakest(app: TestApp) {
     assert_eq!(list.matches("class=\"verbatim\"").count(), 6);
     // The list names its filters in words.
     assert!(list.contains("Eyewear") && list.contains("Store pickup"));
+    // A time window narrows every figure: the store's second week has three answers.
+    let week = page(
+        &app,
+        &client,
+        &format!("/insights/journeys/{}?from=2026-03-09T00:00:00Z", d.journey),
+    )
+    .await;
+    assert!(week.contains(&format!("data-figure=\"n-{}\"><bdi>3</bdi>", d.store_tp)));
+    let bad = client
+        .get(app.url("/insights?period=decade"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 422);
+    assert!(bad.text().await.unwrap().contains("must be week or month"));
 }
 
 async fn insight_pages_drill_down_and_read_right_to_left(app: TestApp) {

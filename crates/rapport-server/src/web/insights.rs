@@ -311,6 +311,16 @@ fn drivers_table(
 pub struct TrendQuery {
     /// `week` (default) or `month`.
     pub period: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// An optional time window for the journey map.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// `/insights`: the one number, its trend, the breakdowns and what drives it.
@@ -326,7 +336,24 @@ pub async fn overview(
         Some("month") => (GroupBy::Month, TREND_MONTHS),
         Some(_) => return Err(ApiError::invalid("period", "must be week or month")),
     };
-    let q = MetricsQuery::default();
+    let q = MetricsQuery {
+        from: tq.from,
+        to: tq.to,
+        ..Default::default()
+    };
+    // The period switch keeps the chosen window.
+    let window = filter_query(&ResponseFilter {
+        from: tq.from,
+        to: tq.to,
+        ..Default::default()
+    });
+    let period_href = |p: &str| {
+        if window.is_empty() {
+            format!("/insights?period={p}")
+        } else {
+            format!("/insights?period={p}&{window}")
+        }
+    };
     let v = View {
         ctx: &ctx,
         drill: Access::Leads.allows(auth.user.role),
@@ -436,9 +463,9 @@ pub async fn overview(
         section aria-labelledby="h-trend" {
             h2 #h-trend { (trend_title) }
             nav.period aria-label=(ctx.t("ins-period")) {
-                a href="/insights?period=week" aria-current=[(period == GroupBy::Week).then_some("page")] { (ctx.t("ins-weekly")) }
+                a href=(period_href("week")) aria-current=[(period == GroupBy::Week).then_some("page")] { (ctx.t("ins-weekly")) }
                 " · "
-                a href="/insights?period=month" aria-current=[(period == GroupBy::Month).then_some("page")] { (ctx.t("ins-monthly")) }
+                a href=(period_href("month")) aria-current=[(period == GroupBy::Month).then_some("page")] { (ctx.t("ins-monthly")) }
             }
             @if points.is_empty() {
                 p.muted { (ctx.t("ins-no-data")) }
@@ -529,11 +556,14 @@ pub async fn journey_map(
     ctx: Ctx,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(range): ApiQuery<RangeQuery>,
 ) -> ApiResult<Markup> {
     let org = auth.user.org_id;
     let map = s.store.get_journey(org, JourneyId(id)).await?;
     let q = MetricsQuery {
         journey_id: Some(id),
+        from: range.from,
+        to: range.to,
         ..Default::default()
     };
     let v = View {
