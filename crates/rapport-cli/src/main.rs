@@ -14,6 +14,7 @@ use rapport_storage::{Actor, Storage};
 
 mod analyze;
 mod import;
+mod bench;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +57,9 @@ enum Command {
     Token(TokenCommand),
     /// Analyse texts (JSON Lines in, JSON Lines out) with the offline text engine.
     Analyze(analyze::AnalyzeArgs),
+    /// Benchmarks (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Print the themes of a corpus as JSON.
     Themes(analyze::ThemesArgs),
     /// Import historical data.
@@ -136,6 +140,12 @@ struct DemoArgs {
     seed_only: bool,
     #[command(flatten)]
     mail: MailArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Response submission over HTTP vs raw SQLite inserts, same rows, same run.
+    Responses(bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +231,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(a)) => user_create(a).await,
+        Command::Bench(BenchCommand::Responses(a)) => bench::run(a).await,
         Command::Token(TokenCommand::Create(a)) => token_create(a).await,
         Command::Import(c) => import::run(c).await,
         Command::Analyze(_) | Command::Themes(_) => unreachable!("handled synchronously"),
