@@ -521,14 +521,14 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        if row % 1000 == 0 {
+        if row.is_multiple_of(1000) {
             let pos = reader.position().byte();
             match &bar {
                 Some(b) => {
                     b.set_position(pos);
                     b.set_message(format!("{} rows", row - 1));
                 }
-                None if row % 10_000 == 0 => {
+                None if row.is_multiple_of(10_000) => {
                     tracing::info!(rows = row - 1, bytes = pos, total = size, "importing")
                 }
                 None => {}
