@@ -73,20 +73,35 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves (and runs the background worker) until `shutdown` resolves, then finishes
+    /// in-flight requests and the job in progress; unfinished jobs stay queued.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
-        axum::serve(
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker_id = format!(
+            "{}-{}",
+            std::process::id(),
+            crate::auth::secrets::random_hex(4)
+        );
+        let worker = tokio::spawn(crate::jobs::run_worker(
+            self.state.clone(),
+            worker_id,
+            stop_rx,
+        ));
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")?;
+        .context("serving HTTP");
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
         self.state.store.close().await;
-        Ok(())
+        served
     }
 }
 
