@@ -152,7 +152,9 @@ pub fn line_with_band(
     }
 }
 
-/// Horizontal bars on a shared `range` that includes 0, with the interval as a whisker.
+/// Horizontal bars on a shared `range` that includes 0, with the interval as a whisker. Labels
+/// sit at the start of the reading direction and the figures in their own column at the end,
+/// so long figures never run into bars or whiskers.
 pub fn bars(
     title: &str,
     table_caption: &str,
@@ -161,7 +163,7 @@ pub fn bars(
     range: (f64, f64),
     rtl: bool,
 ) -> Markup {
-    let (row, label_w, pad) = (28.0, 180.0, 56.0);
+    let (row, label_w, pad) = (28.0, 180.0, 140.0);
     let h = row * items.len().max(1) as f64 + 8.0;
     let (lo, hi) = (range.0.min(0.0), range.1.max(0.0));
     let span = (hi - lo).max(1e-9);
@@ -180,8 +182,6 @@ pub fn bars(
                 @for (k, b) in items.iter().enumerate() {
                     @let top = 4.0 + k as f64 * row;
                     @let (a, z) = (px(0.0).min(px(b.value)), px(0.0).max(px(b.value)));
-                    @let end_of_bar = if (b.value >= 0.0) != rtl { z + 4.0 } else { a - 4.0 };
-                    @let anchor = if (b.value >= 0.0) != rtl { "start" } else { "end" };
                     g {
                         text.label x=(fmt(hx(label_w - 8.0, rtl))) y=(fmt(top + row * 0.6))
                             text-anchor=(if rtl { "start" } else { "end" }) { (b.label) }
@@ -199,7 +199,8 @@ pub fn bars(
                         @if let Some((l, u)) = b.interval {
                             line.whisker x1=(fmt(px(l))) x2=(fmt(px(u))) y1=(fmt(top + row / 2.0 - 1.0)) y2=(fmt(top + row / 2.0 - 1.0)) {}
                         }
-                        text.value x=(fmt(end_of_bar)) y=(fmt(top + row * 0.6)) text-anchor=(anchor) { (b.text) }
+                        text.value x=(fmt(hx(W - 4.0, rtl))) y=(fmt(top + row * 0.6))
+                            text-anchor=(if rtl { "start" } else { "end" }) { (b.text) }
                     }
                 }
             }
@@ -258,10 +259,14 @@ mod tests {
         assert!(!ltr.contains("<script>") && ltr.contains("&lt;script&gt;"));
         assert!(ltr.contains("href=\"/responses?x=1&amp;y=2\""));
         let rtl = bars("t", "c", &heads, &items, (-100.0, 100.0), true).into_string();
-        // Zero is at 180 + 202 = 382 (LTR) and 640 − 382 = 258 (RTL); the bar grows away from the labels.
-        assert!(ltr.contains("rect class=\"bar\" x=\"382.0\""), "{ltr}");
+        // The plot is 640 − 180 − 140 = 320 wide: zero at 340 (LTR) and 300 (RTL), and +50 a
+        // quarter further, away from the labels.
         assert!(
-            rtl.contains("x=\"157.0\" y=\"8.0\" width=\"101.0\""),
+            ltr.contains("rect class=\"bar\" x=\"340.0\" y=\"8.0\" width=\"80.0\""),
+            "{ltr}"
+        );
+        assert!(
+            rtl.contains("x=\"220.0\" y=\"8.0\" width=\"80.0\""),
             "{rtl}"
         );
     }

@@ -278,26 +278,28 @@ fn drivers_table(
 ) -> Markup {
     let ctx = v.ctx;
     html! {
-        h3 { (title) }
-        @if rows.is_empty() {
-            p.muted { (ctx.t("ins-no-drivers")) }
-        } @else {
-            table.drivers {
-                thead { tr {
-                    th scope="col" { (key_head) }
-                    th scope="col" { (ctx.t("ins-col-n")) }
-                    th scope="col" { (ctx.t("ins-col-with")) }
-                    th scope="col" { (ctx.t("ins-col-without")) }
-                    th scope="col" { (ctx.t("ins-col-impact")) }
-                } }
-                tbody {
-                    @for (label, href, d) in rows {
-                        tr.neg[d.impact < 0.0] {
-                            th scope="row" { (ut(label)) }
-                            td { (fig(href.as_deref(), &format!("driver-n-{label}"), d.n.to_string())) " · " bdi { (signed0(d.share * 100.0)) "%" } }
-                            td { bdi { (signed0(d.nps_with)) } }
-                            td { bdi { (signed0(d.nps_without)) } }
-                            td.impact { bdi { @if d.impact > 0.0 { "+" } (dec(d.impact, 1, ctx.locale())) } }
+        div.driver-list {
+            h3 { (title) }
+            @if rows.is_empty() {
+                p.muted { (ctx.t("ins-no-drivers")) }
+            } @else {
+                table.drivers {
+                    thead { tr {
+                        th scope="col" { (key_head) }
+                        th scope="col" { (ctx.t("ins-col-n")) }
+                        th scope="col" { (ctx.t("ins-col-with")) }
+                        th scope="col" { (ctx.t("ins-col-without")) }
+                        th scope="col" { (ctx.t("ins-col-impact")) }
+                    } }
+                    tbody {
+                        @for (label, href, d) in rows {
+                            tr.neg[d.impact < 0.0] {
+                                th scope="row" { (ut(label)) }
+                                td { (fig(href.as_deref(), &format!("driver-n-{label}"), d.n.to_string())) " · " bdi { (signed0(d.share * 100.0)) "%" } }
+                                td { bdi { (signed0(d.nps_with)) } }
+                                td { bdi { (signed0(d.nps_without)) } }
+                                td.impact { bdi { @if d.impact > 0.0 { "+" } (dec(d.impact, 1, ctx.locale())) } }
+                            }
                         }
                     }
                 }
