@@ -6,46 +6,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use common::TestApp;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use rapport_server::demo::{self, DemoSize};
 use rapport_storage::testing;
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find_chromedriver() -> Option<String> {
-    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .map(str::to_string)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
-    let Some(driver_bin) = find_chromedriver() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium-driver (see .ci/run)"
-        );
-        eprintln!("skipping the browser test: chromedriver is not installed (apt-get install chromium chromium-driver)");
+    let Some(browser) = common::browser::start().await else {
         return;
     };
     let db = testing::sqlite();
@@ -65,39 +33,7 @@ async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
     drop(store);
     let app = TestApp::spawn_on(db, |c| c.demo = true).await;
 
-    let port = free_port();
-    let driver = Driver(
-        Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--lang=he"]
-        }
-    }))
-    .unwrap();
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("connect to chromedriver");
+    let c = browser.client.clone();
 
     c.goto(&app.url("/login")).await.unwrap();
     c.find(Locator::Id("email"))
@@ -182,5 +118,5 @@ async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
         .unwrap();
     assert!(!title.is_empty());
     c.close().await.unwrap();
-    drop(driver);
+    drop(browser);
 }

@@ -614,62 +614,13 @@ async fn insight_pages_drill_down_and_read_right_to_left(app: TestApp) {
 /// In a real browser, the Hebrew journey map runs right to left and so does time in the trend.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hebrew_journey_map_and_trend_run_right_to_left_in_a_browser() {
-    use fantoccini::{ClientBuilder, Locator};
-    let Some(driver_bin) = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium-driver"
-        );
-        eprintln!("skipping: chromedriver is not installed");
+    use fantoccini::Locator;
+    let Some(browser) = common::browser::start().await else {
         return;
     };
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     let d = seed(&app, "rtl", Locale::He).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Driver(std::process::Child);
-    impl Drop for Driver {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _driver = Driver(
-        std::process::Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1300,1000", "--lang=he"]
-        }
-    }))
-    .unwrap();
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("connect to chromedriver");
+    let c = browser.client.clone();
     c.goto(&app.url("/login")).await.unwrap();
     c.find(Locator::Id("email"))
         .await

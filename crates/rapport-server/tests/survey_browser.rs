@@ -7,50 +7,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
+use common::browser::left_of;
 use common::TestApp;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use rapport_domain::model::*;
 use rapport_domain::survey::default_definition;
 use rapport_domain::voc::{ResponseFilter, ResponseSource, SurveyStatus};
 use rapport_domain::*;
 use rapport_server::auth::secrets;
 use rapport_storage::{testing, Actor};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find_chromedriver() -> Option<String> {
-    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .map(str::to_string)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn left_of(c: &Client, selector: &str) -> f64 {
-    let js = format!("return document.querySelector({selector:?}).getBoundingClientRect().left");
-    c.execute(&js, vec![])
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap_or_else(|| panic!("no element {selector}"))
-}
 
 /// The visible face of a scale option: the label around the radio.
 fn option(name: &str, value: i32) -> String {
@@ -59,12 +24,7 @@ fn option(name: &str, value: i32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn respondent_scales_and_buttons_follow_reading_direction() {
-    let Some(driver_bin) = find_chromedriver() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium-driver (see .ci/run)"
-        );
-        eprintln!("skipping the browser test: chromedriver is not installed (apt-get install chromium chromium-driver)");
+    let Some(browser) = common::browser::start().await else {
         return;
     };
     let app = TestApp::spawn_on(testing::sqlite(), |_| {}).await;
@@ -114,39 +74,7 @@ async fn respondent_scales_and_buttons_follow_reading_direction() {
         .unwrap();
     let public = app.url(&format!("/s/{}", survey.public_id));
 
-    let port = free_port();
-    let driver = Driver(
-        Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--window-size=1000,900", "--lang=he"]
-        }
-    }))
-    .unwrap();
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("connect to chromedriver");
+    let c = browser.client.clone();
 
     c.goto(&format!("{public}?lang=he")).await.unwrap();
     c.wait()
@@ -300,5 +228,5 @@ async fn respondent_scales_and_buttons_follow_reading_direction() {
         "English: Back {back} should be left of Next {next}"
     );
     c.close().await.unwrap();
-    drop(driver);
+    drop(browser);
 }

@@ -2,6 +2,8 @@
 //! PostgreSQL when `RAPPORT_TEST_DATABASE_URL` is set), with typed helpers.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::sync::Arc;
 
 use rapport_domain::model::*;
