@@ -35,7 +35,12 @@ struct Timing {
 impl Timing {
     fn report(&mut self) {
         self.latencies.sort();
-        let pct = |p: f64| self.latencies.get(((self.latencies.len() as f64 - 1.0) * p) as usize).copied().unwrap_or_default();
+        let pct = |p: f64| {
+            self.latencies
+                .get(((self.latencies.len() as f64 - 1.0) * p) as usize)
+                .copied()
+                .unwrap_or_default()
+        };
         println!(
             "| {} | {} | {:.0} | {:.2} | {:.2} |",
             self.label,
@@ -58,7 +63,12 @@ fn body(i: usize) -> serde_json::Value {
     serde_json::json!({"answers": {"nps": nps, follow: text, "csat": 1 + i % 5}})
 }
 
-async fn run_concurrent<F, Fut>(label: &'static str, n: usize, concurrency: usize, op: F) -> anyhow::Result<Timing>
+async fn run_concurrent<F, Fut>(
+    label: &'static str,
+    n: usize,
+    concurrency: usize,
+    op: F,
+) -> anyhow::Result<Timing>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
@@ -87,7 +97,12 @@ where
     for t in tasks {
         latencies.extend(t.await??);
     }
-    Ok(Timing { label, n, elapsed: start.elapsed(), latencies })
+    Ok(Timing {
+        label,
+        n,
+        elapsed: start.elapsed(),
+        latencies,
+    })
 }
 
 pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
@@ -97,56 +112,122 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     let store = rapport_storage::connect(&url).await?;
     store.migrate().await?;
     let org = store
-        .create_organisation(&NewOrganisation { name: Name::parse("name", "Bench")?, slug: "bench".into(), default_locale: Locale::En })
+        .create_organisation(&NewOrganisation {
+            name: Name::parse("name", "Bench")?,
+            slug: "bench".into(),
+            default_locale: Locale::En,
+        })
         .await?;
     let actor = Actor::system(org.id);
     let user = store
-        .create_user(actor, &NewUser {
-            email: Email::parse("email", "bench@bench.test")?,
-            display_name: Name::parse("name", "Bench")?,
-            role: Role::Agent,
-            team_id: None,
-            locale: Locale::En,
-            password_hash: None,
-        })
+        .create_user(
+            actor,
+            &NewUser {
+                email: Email::parse("email", "bench@bench.test")?,
+                display_name: Name::parse("name", "Bench")?,
+                role: Role::Agent,
+                team_id: None,
+                locale: Locale::En,
+                password_hash: None,
+            },
+        )
         .await?;
     let (token, prefix, hash) = secrets::new_api_token();
-    store.create_api_token(actor, user.id, &Name::parse("name", "bench")?, &prefix, &hash).await?;
-    let journey = store.create_journey(actor, &NewJourney { name: Name::parse("name", "J")?, description: None, locale: Locale::En }).await?;
-    let tp = store
-        .create_touchpoint(actor, &NewTouchpoint {
-            stage_id: journey.stages[3].stage.id,
-            name: Name::parse("name", "Claims line")?,
-            channel: Channel::Phone,
-            owner_id: None,
-            promise: None,
-            position: None,
-        })
+    store
+        .create_api_token(
+            actor,
+            user.id,
+            &Name::parse("name", "bench")?,
+            &prefix,
+            &hash,
+        )
         .await?;
-    let survey = store.create_survey(actor, tp.id, &Name::parse("name", "Bench")?, &default_definition(None), "bench").await?;
-    store.set_survey_status(actor, survey.id, SurveyStatus::Published).await?;
+    let journey = store
+        .create_journey(
+            actor,
+            &NewJourney {
+                name: Name::parse("name", "J")?,
+                description: None,
+                locale: Locale::En,
+            },
+        )
+        .await?;
+    let tp = store
+        .create_touchpoint(
+            actor,
+            &NewTouchpoint {
+                stage_id: journey.stages[3].stage.id,
+                name: Name::parse("name", "Claims line")?,
+                channel: Channel::Phone,
+                owner_id: None,
+                promise: None,
+                position: None,
+            },
+        )
+        .await?;
+    let survey = store
+        .create_survey(
+            actor,
+            tp.id,
+            &Name::parse("name", "Bench")?,
+            &default_definition(None),
+            "bench",
+        )
+        .await?;
+    store
+        .set_survey_status(actor, survey.id, SurveyStatus::Published)
+        .await?;
 
-    let app = Application::build_with_store(Config::new(url.clone(), "127.0.0.1:0".parse()?), store.clone()).await?;
-    let base = format!("http://127.0.0.1:{}/api/v1/surveys/{}/responses", app.port(), survey.id);
+    let app = Application::build_with_store(
+        Config::new(url.clone(), "127.0.0.1:0".parse()?),
+        store.clone(),
+    )
+    .await?;
+    let base = format!(
+        "http://127.0.0.1:{}/api/v1/surveys/{}/responses",
+        app.port(),
+        survey.id
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stop_rx.await;
     }));
 
-    println!("Rapport bench: {} responses, {} concurrent clients, SQLite (WAL), {} cores", a.n, a.concurrency, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Rapport bench: {} responses, {} concurrent clients, SQLite (WAL), {} cores",
+        a.n,
+        a.concurrency,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     println!();
     println!("| path | n | responses/s | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|");
-    let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .build()?;
     let run_id = secrets::random_hex(4);
-    let mut http = run_concurrent("HTTP POST /api/v1/surveys/{id}/responses (Idempotency-Key)", a.n, a.concurrency, move |i| {
-        let (client, base, token, run_id) = (client.clone(), base.clone(), token.clone(), run_id.clone());
-        async move {
-            let r = client.post(&base).bearer_auth(&token).header("Idempotency-Key", format!("{run_id}-{i}")).json(&body(i)).send().await?;
-            anyhow::ensure!(r.status().as_u16() == 201, "HTTP {}", r.status());
-            Ok(())
-        }
-    })
+    let mut http = run_concurrent(
+        "HTTP POST /api/v1/surveys/{id}/responses (Idempotency-Key)",
+        a.n,
+        a.concurrency,
+        move |i| {
+            let (client, base, token, run_id) =
+                (client.clone(), base.clone(), token.clone(), run_id.clone());
+            async move {
+                let r = client
+                    .post(&base)
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("{run_id}-{i}"))
+                    .json(&body(i))
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status().as_u16() == 201, "HTTP {}", r.status());
+                Ok(())
+            }
+        },
+    )
     .await?;
     http.report();
     let _ = stop_tx.send(());
@@ -201,7 +282,8 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     println!();
     println!(
         "HTTP path reaches {:.0}% of raw SQLite insert throughput.",
-        100.0 * (http.n as f64 / http.elapsed.as_secs_f64()) / (raw.n as f64 / raw.elapsed.as_secs_f64())
+        100.0 * (http.n as f64 / http.elapsed.as_secs_f64())
+            / (raw.n as f64 / raw.elapsed.as_secs_f64())
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

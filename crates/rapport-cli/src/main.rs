@@ -13,8 +13,8 @@ use rapport_server::{Application, Config};
 use rapport_storage::{Actor, Storage};
 
 mod analyze;
-mod import;
 mod bench;
+mod import;
 
 #[derive(Debug, Parser)]
 #[command(

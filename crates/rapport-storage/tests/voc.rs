@@ -253,10 +253,7 @@ async fn responses_are_idempotent_and_invitations_single_use(store: Arc<dyn Stor
         .unwrap();
     assert_eq!(total, 1);
     assert_eq!(list[0].comment.as_deref(), Some("חיכיתי שעה"));
-    assert!(
-        list[0].team_id.is_some(),
-        "the agent's team is recorded"
-    );
+    assert!(list[0].team_id.is_some(), "the agent's team is recorded");
     // Concurrent submissions of one key still store one row.
     let mut handles = vec![];
     for _ in 0..8 {
