@@ -10,6 +10,7 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, Utc};
 use rapport_storage::Job;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::state::AppState;
 
@@ -60,6 +61,29 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     }
 }
 
+/// Runs one claimed job and records its outcome.
+async fn finish(state: &AppState, job: &Job) {
+    let outcome = run(state, job).await;
+    let recorded = match &outcome {
+        Ok(()) => state.store.complete_job(job.id, Utc::now()).await,
+        Err(JobError::Retry(e)) => {
+            tracing::warn!(error = %e, "job failed; will retry");
+            state
+                .store
+                .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
+                .await
+        }
+        Err(JobError::Permanent(e)) => {
+            tracing::error!(error = %e, "job failed permanently");
+            state.store.fail_job(job.id, e, None).await
+        }
+    };
+    if let Err(e) = recorded {
+        // The lease will expire and the job will run again: at-least-once.
+        tracing::warn!(error = %e, "could not record job outcome");
+    }
+}
+
 /// Runs jobs until `shutdown` turns true; a job in progress is finished first.
 pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(worker_id, "worker started");
@@ -73,27 +97,10 @@ pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch:
             .await
         {
             Ok(Some(job)) => {
+                // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the
+                // span stack of whichever task the runtime polls next.
                 let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-                let _enter = span.enter();
-                let outcome = run(&state, &job).await;
-                let recorded = match &outcome {
-                    Ok(()) => state.store.complete_job(job.id, Utc::now()).await,
-                    Err(JobError::Retry(e)) => {
-                        tracing::warn!(error = %e, "job failed; will retry");
-                        state
-                            .store
-                            .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
-                            .await
-                    }
-                    Err(JobError::Permanent(e)) => {
-                        tracing::error!(error = %e, "job failed permanently");
-                        state.store.fail_job(job.id, e, None).await
-                    }
-                };
-                if let Err(e) = recorded {
-                    // The lease will expire and the job will run again: at-least-once.
-                    tracing::warn!(error = %e, "could not record job outcome");
-                }
+                finish(&state, &job).instrument(span).await;
             }
             Ok(None) => {
                 tokio::select! {
