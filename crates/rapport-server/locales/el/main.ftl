@@ -9,7 +9,6 @@ nav-home = Αρχική
 nav-insights = Ευρήματα
 nav-surveys = Έρευνες
 nav-responses = Απαντήσεις
-nav-jobs = Εργασίες παρασκηνίου
 nav-journeys = Διαδρομές πελατών
 nav-customers = Πελάτες
 nav-teams = Ομάδες

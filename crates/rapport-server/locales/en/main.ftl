@@ -9,7 +9,6 @@ nav-home = Home
 nav-insights = Insights
 nav-surveys = Surveys
 nav-responses = Responses
-nav-jobs = Background jobs
 nav-journeys = Journeys
 nav-customers = Customers
 nav-teams = Teams

@@ -9,7 +9,6 @@ nav-home = דף הבית
 nav-insights = תובנות
 nav-surveys = סקרים
 nav-responses = תשובות
-nav-jobs = משימות רקע
 nav-journeys = מסעות לקוח
 nav-customers = לקוחות
 nav-teams = צוותים

@@ -30,16 +30,31 @@ struct NavItem {
     access: Access,
 }
 
-const NAV: [NavItem; 8] = [
+const NAV: [NavItem; 11] = [
     NavItem {
         href: "/",
         key: "nav-home",
         access: Access::Members,
     },
     NavItem {
+        href: "/insights",
+        key: "nav-insights",
+        access: Access::Members,
+    },
+    NavItem {
         href: "/journeys",
         key: "nav-journeys",
         access: Access::Members,
+    },
+    NavItem {
+        href: "/surveys",
+        key: "nav-surveys",
+        access: Access::Leads,
+    },
+    NavItem {
+        href: "/responses",
+        key: "nav-responses",
+        access: Access::Leads,
     },
     NavItem {
         href: "/customers",
