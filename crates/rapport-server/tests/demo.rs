@@ -26,6 +26,17 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
     let all = ResponseFilter::default();
     let total = &store.response_sums(org, &all, GroupBy::None).await.unwrap()[0];
     assert_eq!(total.responses, 4000);
+    let queued = store
+        .job_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(state, _)| state == "queued")
+        .map_or(0, |(_, n)| n);
+    assert_eq!(
+        queued, 0,
+        "the seeder did the analysis; nothing is left for the worker"
+    );
     assert!(
         total.sentiment_n > 1500,
         "comments are analysed at seeding time: {}",

@@ -375,6 +375,9 @@ pub trait Storage: Send + Sync + 'static {
         group_by: GroupBy,
         period: GroupBy,
     ) -> StorageResult<Vec<(String, GroupSums)>>;
+    /// Marks every queued job of `kind` done; for seeders that did the work themselves.
+    /// Returns how many.
+    async fn complete_queued_jobs(&self, kind: &str, now: DateTime<Utc>) -> StorageResult<u64>;
 }
 
 /// Per-organisation settings for collecting feedback.

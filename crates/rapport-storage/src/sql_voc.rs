@@ -813,6 +813,15 @@ macro_rules! with_voc_methods {
             Ok(())
         }
 
+        async fn complete_queued_jobs(&self, kind: &str, now: DateTime<Utc>) -> StorageResult<u64> {
+            let done = sqlx::query("UPDATE jobs SET state = 'done', finished_at = $1 WHERE kind = $2 AND state = 'queued'")
+                .bind(now)
+                .bind(kind)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
         async fn job_counts(&self) -> StorageResult<Vec<(String, i64)>> {
             Ok(sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state").fetch_all(&self.pool).await?)
         }

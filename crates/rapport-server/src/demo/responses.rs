@@ -399,6 +399,11 @@ pub async fn seed(
             progress("analysis", done as u64 + 1, total);
         }
     }
+    // Every response is analysed above (or has no comment), so the queued analysis jobs would
+    // only make the worker re-read 20,000 rows at start-up.
+    store
+        .complete_queued_jobs(crate::jobs::JOB_ANALYZE_RESPONSE, chrono::Utc::now())
+        .await?;
     Ok(stored)
 }
 
