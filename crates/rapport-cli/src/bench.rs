@@ -170,7 +170,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
             actor,
             tp.id,
             &Name::parse("name", "Bench")?,
-            &default_definition(None),
+            &default_definition(),
             "bench",
         )
         .await?;

@@ -112,7 +112,7 @@ async fn fixture(db: testing::TestDb) -> Fixture {
             a,
             tp.id,
             &Name::parse("n", "After the call").unwrap(),
-            &rapport_domain::survey::default_definition(None),
+            &rapport_domain::survey::default_definition(),
             "pub-import",
         )
         .await

@@ -591,7 +591,7 @@ impl Answers {
 
 /// A standard post-interaction survey in English, Hebrew and Greek: NPS, a follow-up by NPS
 /// group, CSAT, effort and the promise gap. New surveys start from it.
-pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition {
+pub fn default_definition() -> SurveyDefinition {
     let l = |en: &str, he: &str, el: &str| {
         Localized(BTreeMap::from([
             ("en".into(), en.into()),
@@ -599,7 +599,6 @@ pub fn default_definition(touchpoint_promise: Option<&str>) -> SurveyDefinition 
             ("el".into(), el.into()),
         ]))
     };
-    let _ = touchpoint_promise;
     SurveyDefinition {
         locales: vec![Locale::En, Locale::He, Locale::El],
         title: l("How did we do?", "איך היינו?", "Πώς τα πήγαμε;"),
@@ -732,12 +731,12 @@ mod tests {
 
     #[test]
     fn default_survey_is_valid() {
-        default_definition(None).validate().unwrap();
+        default_definition().validate().unwrap();
     }
 
     #[test]
     fn follow_ups_follow_the_nps_group() {
-        let d = default_definition(None);
+        let d = default_definition();
         let a = d
             .parse_answers(&raw(&[
                 ("nps", RawAnswer::Number(3.0)),
@@ -762,7 +761,7 @@ mod tests {
 
     #[test]
     fn bad_answers_name_the_question() {
-        let d = default_definition(None);
+        let d = default_definition();
         let e = d
             .parse_answers(&raw(&[("nps", RawAnswer::Number(11.0))]))
             .unwrap_err();
@@ -793,7 +792,7 @@ mod tests {
 
     #[test]
     fn the_promise_gap_is_experience_minus_expectation() {
-        let d = default_definition(None);
+        let d = default_definition();
         let a = d
             .parse_answers(&raw(&[
                 ("nps", RawAnswer::Number(6.0)),
@@ -819,19 +818,19 @@ mod tests {
 
     #[test]
     fn invalid_definitions_are_explained() {
-        let mut d = default_definition(None);
+        let mut d = default_definition();
         d.questions[1].show_if.as_mut().unwrap().question = "later".into();
         assert_eq!(
             d.validate().unwrap_err().field,
             "definition.questions[1].show_if.question"
         );
-        let mut d = default_definition(None);
+        let mut d = default_definition();
         d.questions[0].prompt.0.remove("el");
         assert_eq!(
             d.validate().unwrap_err().field,
             "definition.questions[0].prompt.el"
         );
-        let mut d = default_definition(None);
+        let mut d = default_definition();
         d.questions[2].key = "nps".into();
         assert_eq!(
             d.validate().unwrap_err().field,
@@ -841,7 +840,7 @@ mod tests {
 
     #[test]
     fn definitions_round_trip_as_json() {
-        let d = default_definition(None);
+        let d = default_definition();
         let s = serde_json::to_string(&d).unwrap();
         let back: SurveyDefinition = serde_json::from_str(&s).unwrap();
         assert_eq!(back, d);

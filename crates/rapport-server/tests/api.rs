@@ -204,7 +204,7 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
             a,
             stp.id,
             &Name::parse("n", "After the call").unwrap(),
-            &rapport_domain::survey::default_definition(None),
+            &rapport_domain::survey::default_definition(),
             &format!("pub-{tag}"),
         )
         .await
@@ -386,7 +386,7 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             format!("/api/v1/surveys/{}", f.survey),
             Managers,
             Some(
-                json!({"name": "After the call", "definition": rapport_domain::survey::default_definition(None)}),
+                json!({"name": "After the call", "definition": rapport_domain::survey::default_definition()}),
             ),
         ),
         (

@@ -171,7 +171,7 @@ async fn world_with(
             a,
             tp.id,
             &Name::parse("n", "After the call").unwrap(),
-            &rapport_domain::survey::default_definition(None),
+            &rapport_domain::survey::default_definition(),
             "pub-email",
         )
         .await

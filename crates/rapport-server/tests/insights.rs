@@ -202,7 +202,7 @@ async fn seed(app: &TestApp, slug: &str, lead_locale: Locale) -> Seeded {
         assert_eq!(s, 200, "{published}");
         surveys.push((SurveyId(id), published["version"].as_i64().unwrap()));
     }
-    let def = default_definition(None);
+    let def = default_definition();
     let agent = callers[3].user.id;
     let batch: Vec<NewResponse> = SPECS
         .iter()

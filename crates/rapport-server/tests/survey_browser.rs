@@ -63,7 +63,7 @@ async fn respondent_scales_and_buttons_follow_reading_direction() {
             a,
             tp.id,
             &Name::parse("n", "After the claim").unwrap(),
-            &default_definition(None),
+            &default_definition(),
             &secrets::random_hex(12),
         )
         .await

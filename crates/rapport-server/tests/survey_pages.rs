@@ -73,7 +73,7 @@ async fn world(app: TestApp) -> World {
             a,
             tp.id,
             &Name::parse("n", "After the claim").unwrap(),
-            &default_definition(None),
+            &default_definition(),
             &secrets::random_hex(12),
         )
         .await
@@ -476,7 +476,7 @@ async fn closed_draft_and_unknown_surveys_explain_themselves(app: TestApp) {
             Actor::system(w.org),
             w.touchpoint,
             &Name::parse("n", "Draft").unwrap(),
-            &default_definition(None),
+            &default_definition(),
             &secrets::random_hex(12),
         )
         .await

@@ -120,7 +120,7 @@ async fn world(store: &dyn Storage, slug: &str) -> World {
             actor,
             touchpoints[0],
             &Name::parse("n", "After the call").unwrap(),
-            &default_definition(None),
+            &default_definition(),
             &format!("pub-{slug}"),
         )
         .await
@@ -367,7 +367,7 @@ async fn sums_match_hand_computed_metrics(store: Arc<dyn Storage>, _url: &str) {
             w.actor,
             w.touchpoints[1],
             &Name::parse("n", "Web").unwrap(),
-            &default_definition(None),
+            &default_definition(),
             "pub-web",
         )
         .await

@@ -74,7 +74,7 @@ pub async fn create_survey(
     ApiJson(input): ApiJson<NewSurveyInput>,
 ) -> ApiResult<(StatusCode, Json<Survey>)> {
     let name = Name::parse("name", &input.name)?;
-    let def = input.definition.unwrap_or_else(|| default_definition(None));
+    let def = input.definition.unwrap_or_else(default_definition);
     def.validate()?;
     let survey = s
         .store

@@ -161,7 +161,7 @@ pub async fn seed(
     let mut surveys = Vec::with_capacity(places.len());
     for (i, p) in places.iter().enumerate() {
         let name = Name::parse("name", &p.touchpoint.name)?;
-        let def = default_definition(p.touchpoint.promise.as_deref());
+        let def = default_definition();
         let survey = store
             .create_survey(
                 actor,

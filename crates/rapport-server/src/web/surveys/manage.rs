@@ -141,7 +141,7 @@ pub async fn create(
         .store
         .get_touchpoint(auth.user.org_id, TouchpointId(f.touchpoint_id))
         .await?;
-    let def = default_definition(tp.promise.as_deref());
+    let def = default_definition();
     let survey = s
         .store
         .create_survey(

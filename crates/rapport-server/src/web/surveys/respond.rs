@@ -531,7 +531,7 @@ mod tests {
     use rapport_domain::survey::default_definition;
 
     fn posted(step: usize, back: bool, pairs: &[(&str, &str)]) -> Posted {
-        let def = default_definition(None);
+        let def = default_definition();
         let mut fields: Vec<(String, String)> = vec![
             ("step".into(), step.to_string()),
             ("go".into(), if back { "back" } else { "next" }.into()),
@@ -542,7 +542,7 @@ mod tests {
 
     #[test]
     fn a_new_step_starts_where_a_question_depends_on_the_current_one() {
-        let def = default_definition(None);
+        let def = default_definition();
         assert_eq!(steps(&def), vec![0..1, 1..6]);
         let mut one = def.clone();
         one.questions.retain(|q| q.show_if.is_none());
@@ -551,7 +551,7 @@ mod tests {
 
     #[test]
     fn steps_advance_validate_and_complete() {
-        let def = default_definition(None);
+        let def = default_definition();
         match advance(&def, &posted(0, false, &[])) {
             Outcome::Step {
                 step: 0,
@@ -599,7 +599,7 @@ mod tests {
 
     #[test]
     fn the_locale_is_one_the_survey_speaks() {
-        let mut def = default_definition(None);
+        let mut def = default_definition();
         def.locales = vec![Locale::He, Locale::En];
         assert_eq!(
             choose_locale(&def, &[Some(Locale::El), Some(Locale::En)]),
