@@ -32,4 +32,8 @@ id_type!(
     StageId,
     TouchpointId,
     TokenId,
+    AlertRuleId,
+    CaseId,
+    WebhookId,
+    FollowupId,
 );

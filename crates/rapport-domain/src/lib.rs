@@ -3,7 +3,10 @@
 //! No IO lives here. Values are parsed once at the edge (`parse`/`TryFrom`) and trusted afterwards.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
+pub mod cases;
 pub mod error;
+pub mod followups;
 pub mod ids;
 pub mod insights;
 pub mod journey;
@@ -13,6 +16,7 @@ pub mod stats;
 pub mod survey;
 pub mod values;
 pub mod voc;
+pub mod webhooks;
 
 pub use error::DomainError;
 pub use ids::*;

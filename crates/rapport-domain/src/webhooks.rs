@@ -1,0 +1,188 @@
+//! Outbound webhooks: which events an integrator subscribes to, and what a delivery looks like.
+//! Signing and sending live in the server; the rules about endpoints live here.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{DomainError, OrgId, WebhookId};
+
+/// Events Rapport sends.
+pub const EVENTS: [&str; 4] = [
+    "response.created",
+    "case.created",
+    "case.updated",
+    "case.closed",
+];
+
+/// How long a delivery is retried before it goes to the dead-letter list.
+pub const RETRY_HOURS: i64 = 24;
+
+/// An endpoint as an administrator registers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookSpec {
+    /// `https://` (or `http://` for a receiver on the same network).
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    /// Event names from [`EVENTS`], or `["*"]` for all.
+    pub events: Vec<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl WebhookSpec {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let url = self.url.trim();
+        let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
+        let host = url.split("://").nth(1).unwrap_or("");
+        if !ok_scheme || host.is_empty() || host.starts_with('/') || url.len() > 2000 {
+            return Err(DomainError::new(
+                "url",
+                "must be an http:// or https:// address",
+            ));
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(DomainError::new("url", "must not contain spaces"));
+        }
+        if self.description.chars().count() > 200 {
+            return Err(DomainError::new("description", "at most 200 characters"));
+        }
+        if self.events.is_empty() {
+            return Err(DomainError::new(
+                "events",
+                "subscribe to at least one event",
+            ));
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if e != "*" && !EVENTS.contains(&e.as_str()) {
+                return Err(DomainError::new(
+                    format!("events[{i}]"),
+                    format!("unknown event; use one of {} or *", EVENTS.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn wants(&self, event: &str) -> bool {
+        self.events.iter().any(|e| e == "*" || e == event)
+    }
+}
+
+/// A registered endpoint. The secret is shown once, when created.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub org_id: OrgId,
+    #[serde(flatten)]
+    pub spec: WebhookSpec,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The state of one event's delivery to one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    /// Gave up after [`RETRY_HOURS`]; can be redelivered by hand.
+    Dead,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, DomainError> {
+        match s {
+            "pending" => Ok(DeliveryState::Pending),
+            "delivered" => Ok(DeliveryState::Delivered),
+            "dead" => Ok(DeliveryState::Dead),
+            _ => Err(DomainError::new(
+                field,
+                "must be pending, delivered or dead",
+            )),
+        }
+    }
+}
+
+/// One event for one endpoint. `delivery_id` is stable across retries so receivers de-duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: WebhookId,
+    pub delivery_id: String,
+    pub event: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub state: DeliveryState,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub give_up_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// One HTTP attempt of a delivery, for the log.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DeliveryAttempt {
+    pub at: DateTime<Utc>,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(url: &str, events: &[&str]) -> WebhookSpec {
+        WebhookSpec {
+            url: url.into(),
+            description: String::new(),
+            events: events.iter().map(|s| s.to_string()).collect(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn endpoints_are_checked() {
+        spec("https://example.org/hook", &["case.created"])
+            .validate()
+            .unwrap();
+        spec("http://127.0.0.1:9000/x", &["*"]).validate().unwrap();
+        assert_eq!(spec("ftp://x", &["*"]).validate().unwrap_err().field, "url");
+        assert_eq!(
+            spec("https://", &["*"]).validate().unwrap_err().field,
+            "url"
+        );
+        assert_eq!(
+            spec("https://x/ y", &["*"]).validate().unwrap_err().field,
+            "url"
+        );
+        assert_eq!(
+            spec("https://x", &[]).validate().unwrap_err().field,
+            "events"
+        );
+        assert_eq!(
+            spec("https://x", &["case.created", "case.deleted"])
+                .validate()
+                .unwrap_err()
+                .field,
+            "events[1]"
+        );
+        assert!(spec("https://x", &["*"]).wants("case.closed"));
+        assert!(!spec("https://x", &["case.created"]).wants("case.closed"));
+    }
+}
