@@ -428,6 +428,8 @@ pub struct NewCase {
     pub triggers: Vec<Trigger>,
     pub original_nps: Option<i32>,
     pub opened_at: DateTime<Utc>,
+    /// E-mail the owner that the case is theirs.
+    pub notify_owner: bool,
 }
 
 impl NewCase {
