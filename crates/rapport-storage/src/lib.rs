@@ -380,6 +380,18 @@ pub trait Storage: Send + Sync + 'static {
     async fn complete_queued_jobs(&self, kind: &str, now: DateTime<Utc>) -> StorageResult<u64>;
 }
 
+    /// Takes up to `limit` due jobs of one `kind` at once (as [`Storage::claim_job`] does one),
+    /// oldest first; no job is handed to two workers.
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        kind: &str,
+        limit: i64,
+    ) -> StorageResult<Vec<Job>>;
+    /// Marks many jobs done in one transaction.
+    async fn complete_jobs(&self, ids: &[i64], now: DateTime<Utc>) -> StorageResult<()>;
 /// Per-organisation settings for collecting feedback.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,

@@ -6,6 +6,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 pub struct PgStore {
     pool: PgPool,
+    /// Group commit of single-response inserts.
+    group: crate::sql_voc::ResponseGroup,
 }
 
 impl PgStore {
@@ -20,7 +22,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            group: Default::default(),
+        })
     }
 }
 

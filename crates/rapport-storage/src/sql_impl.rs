@@ -989,12 +989,27 @@ macro_rules! storage_impl_inner {
             }
 
             async fn find_api_token(&self, token_hash: &str, now: DateTime<Utc>) -> StorageResult<Option<User>> {
+                #[derive(sqlx::FromRow)]
+                struct TokenUser {
+                    #[sqlx(flatten)]
+                    user: UserRow,
+                    stale: bool,
+                }
+                // `stale` says whether last_used_at needs a write, so the usual request does none
+                // (an UPDATE that changes nothing still takes SQLite's one write lock).
                 let sql = format!(
-                    "SELECT {USER_COLS} FROM api_tokens k JOIN users u ON u.id = k.user_id \
+                    "SELECT {USER_COLS}, (k.last_used_at IS NULL OR k.last_used_at < $2) AS stale \
+                     FROM api_tokens k JOIN users u ON u.id = k.user_id \
                      WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.active = TRUE"
                 );
-                let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
-                if row.is_some() {
+                let found: Option<TokenUser> = sqlx::query_as(&sql)
+                    .bind(token_hash)
+                    .bind(now - chrono::Duration::seconds(60))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let stale = found.as_ref().is_some_and(|f| f.stale);
+                let row = found.map(|f| f.user);
+                if stale {
                     // At most one write a minute per token, so busy integrations do not serialise on it.
                     sqlx::query(
                         "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",

@@ -300,12 +300,77 @@ macro_rules! bind_filter {
 }
 pub(crate) use bind_filter;
 
+/// The database type of a transaction, so helpers can name the pool of their backend.
+pub(crate) trait TxDb {
+    type Db: sqlx::Database;
+}
+impl<DB: sqlx::Database> TxDb for sqlx::Transaction<'static, DB> {
+    type Db = DB;
+}
+
+/// Most responses one group commit stores in one transaction.
+pub(crate) const GROUP_MAX: usize = 256;
+
+/// One single-response submission waiting for the group writer.
+pub(crate) struct GroupItem {
+    pub org: OrgId,
+    pub new: NewResponse,
+    pub reply: tokio::sync::oneshot::Sender<StorageResult<(ResponseId, bool)>>,
+}
+
+/// Group commit for single-response inserts: concurrent submissions queue here and one writer
+/// task stores everything queued in one transaction, then answers each caller after the commit.
+/// With one SQLite writer this turns N write transactions into one, without delaying a lone
+/// submission (the writer never waits for company).
+#[derive(Default)]
+pub(crate) struct ResponseGroup {
+    tx: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<GroupItem>>>,
+}
+
+impl ResponseGroup {
+    /// Queues `item` for the writer, starting one with `start` if none runs (first use, or the
+    /// runtime that ran the previous one has gone).
+    pub(crate) fn submit(
+        &self,
+        item: GroupItem,
+        start: impl FnOnce(tokio::sync::mpsc::UnboundedReceiver<GroupItem>),
+    ) {
+        let mut guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        let item = match guard.as_ref() {
+            Some(sender) => match sender.send(item) {
+                Ok(()) => return,
+                Err(tokio::sync::mpsc::error::SendError(item)) => item,
+            },
+            None => item,
+        };
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let _ = sender.send(item);
+        start(receiver);
+        *guard = Some(sender);
+    }
+}
+
+/// What one transaction of response inserts has learned so far.
+#[derive(Default)]
+pub(crate) struct InsertCtx {
+    /// (survey, org) → (touchpoint, stage, journey, channel).
+    pub places: std::collections::HashMap<(i64, i64), (i64, i64, i64, String)>,
+    /// (org, response) of every analysis job to queue before the commit.
+    pub jobs: Vec<(i64, i64)>,
+}
+
 /// Free functions shared by the VoC methods of one backend.
 macro_rules! voc_helpers {
     () => {
-        /// Inserts one response inside `tx`. `Ok(None)` means the idempotency key or external id
-        /// already exists (the caller looks the existing row up outside the failed statement).
-        async fn insert_response_tx(tx: &mut Tx, org: OrgId, r: &NewResponse) -> StorageResult<(ResponseId, bool)> {
+        /// Inserts one response inside `tx`; `(id, false)` when the idempotency key or external id
+        /// already names a response (committed, or earlier in this transaction). Its analysis job
+        /// is queued in `ctx.jobs`: the caller writes them with [`insert_jobs`] before committing.
+        async fn insert_response_tx(
+            tx: &mut Tx,
+            org: OrgId,
+            r: &NewResponse,
+            ctx: &mut $crate::sql_voc::InsertCtx,
+        ) -> StorageResult<(ResponseId, bool)> {
             for (col, val) in [("idempotency_key", r.idempotency_key.as_deref()), ("external_id", r.external_id.as_deref())] {
                 if let Some(val) = val {
                     let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM responses WHERE survey_id = $1 AND {col} = $2"))
@@ -318,15 +383,22 @@ macro_rules! voc_helpers {
                     }
                 }
             }
-            let place: Option<(i64, i64, i64, String)> = sqlx::query_as(
-                "SELECT t.id, t.stage_id, t.journey_id, t.channel FROM surveys s JOIN touchpoints t ON t.id = s.touchpoint_id \
-                 WHERE s.id = $1 AND s.org_id = $2",
-            )
-            .bind(r.survey_id.0)
-            .bind(org.0)
-            .fetch_optional(&mut **tx)
-            .await?;
-            let (touchpoint, stage, journey, channel) = place.ok_or(StorageError::NotFound { entity: "survey" })?;
+            let (touchpoint, stage, journey, channel) = match ctx.places.get(&(r.survey_id.0, org.0)) {
+                Some(p) => p.clone(),
+                None => {
+                    let place: Option<(i64, i64, i64, String)> = sqlx::query_as(
+                        "SELECT t.id, t.stage_id, t.journey_id, t.channel FROM surveys s JOIN touchpoints t ON t.id = s.touchpoint_id \
+                         WHERE s.id = $1 AND s.org_id = $2",
+                    )
+                    .bind(r.survey_id.0)
+                    .bind(org.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let p = place.ok_or(StorageError::NotFound { entity: "survey" })?;
+                    ctx.places.insert((r.survey_id.0, org.0), p.clone());
+                    p
+                }
+            };
             if let Some(c) = r.customer_id {
                 ensure_in_org(tx, "customers", "customer_id", c.0, org).await?;
             }
@@ -392,16 +464,107 @@ macro_rules! voc_helpers {
             .await?;
             // Every response is analysed, even without a comment, so the worker records that
             // it saw it; analysis never blocks the acknowledgement.
-            sqlx::query(
-                "INSERT INTO jobs (org_id, kind, payload, state, attempts, max_attempts, run_at, created_at) \
-                 VALUES ($1, 'analyze_response', $2, 'queued', 0, 10, $3, $3)",
-            )
-            .bind(org.0)
-            .bind(serde_json::json!({"response_id": id}).to_string())
-            .bind(Utc::now())
-            .execute(&mut **tx)
-            .await?;
+            ctx.jobs.push((org.0, id));
             Ok((ResponseId(id), true))
+        }
+
+        /// Queues the analysis jobs of responses inserted in `tx`, many rows per statement.
+        async fn insert_jobs(tx: &mut Tx, jobs: &[(i64, i64)]) -> StorageResult<()> {
+            let now = Utc::now();
+            for chunk in jobs.chunks(200) {
+                let mut sql = String::from(
+                    "INSERT INTO jobs (org_id, kind, payload, state, attempts, max_attempts, run_at, created_at) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("(${}, 'analyze_response', ${}, 'queued', 0, 10, $1, $1)", 2 * i + 2, 2 * i + 3));
+                }
+                let mut q = sqlx::query(&sql).bind(now);
+                for (org, id) in chunk {
+                    q = q.bind(*org).bind(serde_json::json!({"response_id": id}).to_string());
+                }
+                q.execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        type GroupPool = sqlx::Pool<<Tx as $crate::sql_voc::TxDb>::Db>;
+
+        /// One response in its own transaction; a concurrent insert with the same key (another
+        /// instance on PostgreSQL) loses the race cleanly and answers with the winner's row.
+        async fn insert_one(pool: &GroupPool, begin: &'static str, org: OrgId, new: &NewResponse) -> StorageResult<(ResponseId, bool)> {
+            let mut retried = false;
+            loop {
+                let mut tx = pool.begin_with(begin).await?;
+                let mut ctx = $crate::sql_voc::InsertCtx::default();
+                match insert_response_tx(&mut tx, org, new, &mut ctx).await {
+                    Ok(r) => {
+                        insert_jobs(&mut tx, &ctx.jobs).await?;
+                        tx.commit().await?;
+                        return Ok(r);
+                    }
+                    Err(StorageError::Database(e)) if !retried && e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                        drop(tx);
+                        retried = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+
+        /// Stores a group of submissions in one transaction. A submission that is refused (unknown
+        /// survey, agent or customer; used invitation) is answered with its error and writes
+        /// nothing; a database error rolls the whole group back for the caller to retry singly.
+        async fn insert_group(
+            pool: &GroupPool,
+            begin: &'static str,
+            batch: &[$crate::sql_voc::GroupItem],
+        ) -> StorageResult<Vec<StorageResult<(ResponseId, bool)>>> {
+            let mut tx = pool.begin_with(begin).await?;
+            let mut ctx = $crate::sql_voc::InsertCtx::default();
+            let mut out = Vec::with_capacity(batch.len());
+            for item in batch {
+                match insert_response_tx(&mut tx, item.org, &item.new, &mut ctx).await {
+                    Err(e @ (StorageError::Database(_) | StorageError::Unavailable(_))) => return Err(e),
+                    r => out.push(r),
+                }
+            }
+            insert_jobs(&mut tx, &ctx.jobs).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+
+        /// The group writer: takes whatever submissions are queued (at most `GROUP_MAX`), stores
+        /// them in one transaction and answers each only after the commit. Ends when the store
+        /// (the only sender) is dropped.
+        async fn group_writer(pool: GroupPool, begin: &'static str, mut rx: tokio::sync::mpsc::UnboundedReceiver<$crate::sql_voc::GroupItem>) {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < $crate::sql_voc::GROUP_MAX {
+                    match rx.try_recv() {
+                        Ok(item) => batch.push(item),
+                        Err(_) => break,
+                    }
+                }
+                let results = match insert_group(&pool, begin, &batch).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::debug!(error = %e, n = batch.len(), "group commit failed; storing one by one");
+                        let mut r = Vec::with_capacity(batch.len());
+                        for item in &batch {
+                            r.push(insert_one(&pool, begin, item.org, &item.new).await);
+                        }
+                        r
+                    }
+                };
+                for (item, result) in batch.into_iter().zip(results) {
+                    // A caller that went away still has its response stored, as with any commit
+                    // it did not wait for; a retry with its key finds it.
+                    let _ = item.reply.send(result);
+                }
+            }
         }
     };
 }
@@ -630,30 +793,24 @@ macro_rules! with_voc_methods {
         }
 
         async fn insert_response(&self, org: OrgId, new: &NewResponse) -> StorageResult<(ResponseId, bool)> {
-            let mut tx = self.begin().await?;
-            match insert_response_tx(&mut tx, org, new).await {
-                Ok(r) => {
-                    tx.commit().await?;
-                    Ok(r)
-                }
-                Err(StorageError::Database(e)) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                    // A concurrent request with the same key won the race: answer with its row.
-                    drop(tx);
-                    let mut tx = self.begin().await?;
-                    let r = insert_response_tx(&mut tx, org, new).await?;
-                    tx.commit().await?;
-                    Ok(r)
-                }
-                Err(e) => Err(e),
-            }
+            // Group commit: concurrent submissions share one transaction; this returns only
+            // after the transaction holding this response and its job has committed.
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let pool = self.pool.clone();
+            self.group.submit($crate::sql_voc::GroupItem { org, new: new.clone(), reply }, move |rx| {
+                tokio::spawn(group_writer(pool, Self::BEGIN, rx));
+            });
+            answer.await.map_err(|_| StorageError::Unavailable(sqlx::Error::PoolClosed))?
         }
 
         async fn insert_responses(&self, org: OrgId, batch: &[NewResponse]) -> StorageResult<Vec<(ResponseId, bool)>> {
             let mut tx = self.begin().await?;
+            let mut ctx = $crate::sql_voc::InsertCtx::default();
             let mut out = Vec::with_capacity(batch.len());
             for r in batch {
-                out.push(insert_response_tx(&mut tx, org, r).await?);
+                out.push(insert_response_tx(&mut tx, org, r, &mut ctx).await?);
             }
+            insert_jobs(&mut tx, &ctx.jobs).await?;
             tx.commit().await?;
             Ok(out)
         }
@@ -867,6 +1024,58 @@ macro_rules! with_voc_methods {
                     })
                 })
                 .collect())
+        }
+
+        async fn claim_jobs(&self, worker: &str, now: DateTime<Utc>, lease: chrono::Duration, kind: &str, limit: i64) -> StorageResult<Vec<$crate::Job>> {
+            let sql = format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, locked_by = $3 \
+                 WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)) \
+                              ORDER BY run_at, id LIMIT $5 {}) \
+                 RETURNING id, org_id, kind, payload, attempts, max_attempts",
+                Self::SKIP_LOCKED
+            );
+            let rows: Vec<(i64, Option<i64>, String, String, i32, i32)> = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(now + lease)
+                .bind(worker)
+                .bind(kind)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+            let mut jobs: Vec<$crate::Job> = rows
+                .into_iter()
+                .map(|(id, org, kind, payload, attempts, max_attempts)| $crate::Job {
+                    id,
+                    org_id: org.map(OrgId),
+                    kind,
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                    attempts,
+                    max_attempts,
+                })
+                .collect();
+            jobs.sort_by_key(|j| j.id);
+            Ok(jobs)
+        }
+
+        async fn complete_jobs(&self, ids: &[i64], now: DateTime<Utc>) -> StorageResult<()> {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin().await?;
+            for chunk in ids.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "UPDATE jobs SET state = 'done', finished_at = $1, locked_until = NULL WHERE id IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(now);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         }
         });
     };

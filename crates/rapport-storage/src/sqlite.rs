@@ -9,6 +9,8 @@ use sqlx::sqlite::{
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Group commit of single-response inserts.
+    group: crate::sql_voc::ResponseGroup,
 }
 
 impl SqliteStore {
@@ -32,7 +34,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            group: Default::default(),
+        })
     }
 }
 

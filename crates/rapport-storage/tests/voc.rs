@@ -36,6 +36,8 @@ both_backends!(
     responses_are_idempotent_and_invitations_single_use,
     sums_match_hand_computed_metrics,
     jobs_are_claimed_once_retried_and_reclaimed_after_a_lost_lease,
+    concurrent_submissions_share_commits_and_keys_stay_unique,
+    batch_claims_never_hand_a_job_to_two_workers,
 );
 
 async fn open(url: &str) -> Arc<dyn Storage> {
@@ -618,4 +620,154 @@ async fn jobs_are_claimed_once_retried_and_reclaimed_after_a_lost_lease(
     all.dedup();
     assert_eq!(all.len(), n, "a job was claimed twice");
     assert_eq!(n, 200);
+}
+
+/// Group commit: many concurrent single submissions, some repeating a key and one refused, on
+/// two stores (two group writers, so two racing transactions) of the same database.
+async fn concurrent_submissions_share_commits_and_keys_stay_unique(
+    store: Arc<dyn Storage>,
+    url: &str,
+) {
+    let w = Arc::new(world(&*store, "group").await);
+    let org = w.actor.org_id;
+    let second = open(url).await;
+    let mut handles = vec![];
+    for i in 0..120 {
+        let s = if i % 2 == 0 {
+            store.clone()
+        } else {
+            second.clone()
+        };
+        let w = w.clone();
+        handles.push(tokio::spawn(async move {
+            // Every fourth submission repeats one shared key; the rest have their own.
+            let key = if i % 4 == 0 {
+                "same".to_string()
+            } else {
+                format!("k-{i}")
+            };
+            let mut r = response(
+                &w,
+                &w.survey,
+                &[("nps", RawAnswer::Number((i % 11) as f64))],
+                Some(&key),
+            );
+            if i == 7 {
+                r.agent_id = Some(UserId(987_654)); // refused alone, without failing its group
+            }
+            (i, s.insert_response(org, &r).await)
+        }));
+    }
+    let mut same_ids = vec![];
+    let mut created = 0;
+    for h in handles {
+        let (i, result) = h.await.unwrap();
+        if i == 7 {
+            assert!(
+                matches!(result, Err(StorageError::Invalid { field: "agent_id", .. })),
+                "{result:?}"
+            );
+            continue;
+        }
+        let (id, new) = result.unwrap();
+        created += usize::from(new);
+        if i % 4 == 0 {
+            same_ids.push(id);
+        }
+    }
+    same_ids.dedup();
+    assert_eq!(same_ids.len(), 1, "one key, one response: {same_ids:?}");
+    // 30 share one key, one was refused: 120 - 30 + 1 - 1 responses.
+    assert_eq!(created, 90);
+    let (_, total) = store
+        .list_responses(org, &ResponseFilter::default(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 90);
+    // Each stored response has exactly one analysis job, committed with it.
+    let jobs = store
+        .claim_jobs(
+            "w",
+            Utc::now() + Duration::seconds(1),
+            Duration::minutes(5),
+            "analyze_response",
+            1000,
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = jobs
+        .iter()
+        .map(|j| j.payload["response_id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((jobs.len(), ids.len()), (90, 90));
+}
+
+async fn batch_claims_never_hand_a_job_to_two_workers(store: Arc<dyn Storage>, url: &str) {
+    let now = Utc::now();
+    let second = open(url).await;
+    for i in 0..300 {
+        store
+            .enqueue_job(None, "batch-race", &serde_json::json!({"i": i}), now)
+            .await
+            .unwrap();
+    }
+    // Another kind and a job not yet due are left alone.
+    let other = store
+        .enqueue_job(None, "other", &serde_json::json!({}), now)
+        .await
+        .unwrap();
+    let future = store
+        .enqueue_job(
+            None,
+            "batch-race",
+            &serde_json::json!({}),
+            now + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let mut handles = vec![];
+    for (n, s) in [store.clone(), second.clone(), store.clone(), second]
+        .into_iter()
+        .enumerate()
+    {
+        handles.push(tokio::spawn(async move {
+            let mut got = vec![];
+            loop {
+                let jobs = s
+                    .claim_jobs(
+                        &format!("w{n}"),
+                        now + Duration::seconds(1),
+                        Duration::minutes(10),
+                        "batch-race",
+                        7,
+                    )
+                    .await
+                    .unwrap();
+                if jobs.is_empty() {
+                    break;
+                }
+                assert!(jobs.len() <= 7);
+                assert!(jobs.iter().all(|j| j.attempts == 1 && j.kind == "batch-race"));
+                let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+                s.complete_jobs(&ids, now).await.unwrap();
+                got.extend(ids);
+            }
+            got
+        }));
+    }
+    let mut all = vec![];
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "a job was claimed twice");
+    assert_eq!(n, 300);
+    assert!(!all.contains(&other) && !all.contains(&future));
+    let counts: BTreeMap<String, i64> = store.job_counts().await.unwrap().into_iter().collect();
+    assert_eq!(counts.get("done"), Some(&300));
+    assert_eq!(counts.get("queued"), Some(&2));
 }

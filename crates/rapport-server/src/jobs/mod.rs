@@ -61,46 +61,76 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     }
 }
 
-/// Runs one claimed job and records its outcome.
-async fn finish(state: &AppState, job: &Job) {
-    let outcome = run(state, job).await;
-    let recorded = match &outcome {
-        Ok(()) => state.store.complete_job(job.id, Utc::now()).await,
-        Err(JobError::Retry(e)) => {
-            tracing::warn!(error = %e, "job failed; will retry");
-            state
-                .store
-                .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
-                .await
+/// Most analysis jobs one worker claims, runs and completes as one batch.
+const BATCH: i64 = 64;
+
+/// Runs claimed jobs one after another and records their outcomes: the successes in one
+/// transaction at the end, failures one by one.
+async fn finish(state: &AppState, jobs: &[Job]) {
+    let mut done = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the span
+        // stack of whichever task the runtime polls next.
+        let span =
+            tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+        let outcome = run(state, job).instrument(span).await;
+        let recorded = match &outcome {
+            Ok(()) => {
+                done.push(job.id);
+                Ok(())
+            }
+            Err(JobError::Retry(e)) => {
+                tracing::warn!(job = job.id, error = %e, "job failed; will retry");
+                state
+                    .store
+                    .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
+                    .await
+            }
+            Err(JobError::Permanent(e)) => {
+                tracing::error!(job = job.id, error = %e, "job failed permanently");
+                state.store.fail_job(job.id, e, None).await
+            }
+        };
+        if let Err(e) = recorded {
+            // The lease will expire and the job will run again: at-least-once.
+            tracing::warn!(error = %e, "could not record job outcome");
         }
-        Err(JobError::Permanent(e)) => {
-            tracing::error!(error = %e, "job failed permanently");
-            state.store.fail_job(job.id, e, None).await
-        }
-    };
-    if let Err(e) = recorded {
-        // The lease will expire and the job will run again: at-least-once.
-        tracing::warn!(error = %e, "could not record job outcome");
+    }
+    if let Err(e) = state.store.complete_jobs(&done, Utc::now()).await {
+        tracing::warn!(error = %e, jobs = done.len(), "could not record job outcomes");
     }
 }
 
-/// Runs jobs until `shutdown` turns true; a job in progress is finished first.
+/// Runs jobs until `shutdown` turns true; jobs in progress are finished first. Jobs are taken
+/// oldest first; when the oldest is an analysis, up to `BATCH` analyses are taken with it, so
+/// a burst of responses costs two queue writes per batch rather than two per response.
 pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(worker_id, "worker started");
     loop {
         if *shutdown.borrow() {
             break;
         }
-        match state
-            .store
-            .claim_job(&worker_id, Utc::now(), Duration::seconds(LEASE_SECONDS))
-            .await
-        {
+        let lease = Duration::seconds(LEASE_SECONDS);
+        match state.store.claim_job(&worker_id, Utc::now(), lease).await {
             Ok(Some(job)) => {
-                // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the
-                // span stack of whichever task the runtime polls next.
-                let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-                finish(&state, &job).instrument(span).await;
+                let mut jobs = vec![job];
+                if jobs[0].kind == JOB_ANALYZE_RESPONSE {
+                    match state
+                        .store
+                        .claim_jobs(
+                            &worker_id,
+                            Utc::now(),
+                            lease,
+                            JOB_ANALYZE_RESPONSE,
+                            BATCH - 1,
+                        )
+                        .await
+                    {
+                        Ok(more) => jobs.extend(more),
+                        Err(e) => tracing::warn!(error = %e, "could not claim more jobs"),
+                    }
+                }
+                finish(&state, &jobs).await;
             }
             Ok(None) => {
                 tokio::select! {
