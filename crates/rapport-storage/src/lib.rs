@@ -6,6 +6,7 @@
 //! Every write that changes organisation data appends to the audit log in the same transaction.
 #![forbid(unsafe_code)]
 
+pub mod closed_loop;
 mod error;
 mod postgres;
 mod rows;
@@ -22,6 +23,7 @@ use rapport_domain::survey::SurveyDefinition;
 use rapport_domain::voc::*;
 use rapport_domain::*;
 
+pub use closed_loop::{ClosedLoopStore, DeliveryToSend, DueSurveyFollowup};
 pub use error::{StorageError, StorageResult};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -87,7 +89,7 @@ pub struct CustomerPage {
 }
 
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: ClosedLoopStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Applies pending migrations; safe to call on every start and from several instances.

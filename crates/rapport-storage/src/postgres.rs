@@ -30,3 +30,4 @@ impl PgStore {
 }
 
 crate::sql_impl::storage_impl!(PgStore, sqlx::Postgres, Backend::Postgres);
+crate::closed_loop::closed_loop_impl!(PgStore);
