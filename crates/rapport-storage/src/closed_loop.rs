@@ -122,11 +122,14 @@ pub trait ClosedLoopStore: Send + Sync {
     ) -> StorageResult<Webhook>;
     async fn delete_webhook(&self, actor: Actor, id: WebhookId) -> StorageResult<()>;
     /// Queues `event` for every active endpoint that subscribes to it; returns how many.
+    /// With a `dedupe` key, an event already queued under that key is not queued again, so
+    /// a retried job does not send it twice.
     async fn emit_event(
         &self,
         org: OrgId,
         event: &str,
         data: &serde_json::Value,
+        dedupe: Option<&str>,
         now: DateTime<Utc>,
     ) -> StorageResult<u64>;
     async fn delivery_to_send(&self, id: i64) -> StorageResult<DeliveryToSend>;
@@ -446,7 +449,7 @@ macro_rules! closed_loop_impl {
         }
 
         /// Queues a webhook delivery (and the job that sends it) for every subscriber.
-        async fn cl_emit(tx: &mut Tx, org: OrgId, event: &str, data: &serde_json::Value, now: DateTime<Utc>) -> StorageResult<u64> {
+        async fn cl_emit(tx: &mut Tx, org: OrgId, event: &str, data: &serde_json::Value, dedupe: Option<&str>, now: DateTime<Utc>) -> StorageResult<u64> {
             let hooks: Vec<(i64,)> = sqlx::query_as(
                 "SELECT id FROM webhooks WHERE org_id = $1 AND active = TRUE AND (events LIKE $2 OR events LIKE '%,*,%') ORDER BY id",
             )
@@ -455,10 +458,11 @@ macro_rules! closed_loop_impl {
             .fetch_all(&mut **tx)
             .await?;
             let payload = data.to_string();
+            let mut queued = 0;
             for (hook,) in &hooks {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO webhook_deliveries (org_id, webhook_id, delivery_id, event, payload, state, attempts, created_at, give_up_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7) RETURNING id",
+                let inserted: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO webhook_deliveries (org_id, webhook_id, delivery_id, event, payload, state, attempts, created_at, give_up_at, dedupe_key) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8) ON CONFLICT (webhook_id, dedupe_key) DO NOTHING RETURNING id",
                 )
                 .bind(org.0)
                 .bind(hook)
@@ -467,11 +471,15 @@ macro_rules! closed_loop_impl {
                 .bind(&payload)
                 .bind(now)
                 .bind(now + chrono::Duration::hours(RETRY_HOURS))
-                .fetch_one(&mut **tx)
+                .bind(dedupe)
+                .fetch_optional(&mut **tx)
                 .await?;
-                cl_job(tx, org, "deliver_webhook", json!({ "delivery": id }), now).await?;
+                if let Some((id,)) = inserted {
+                    cl_job(tx, org, "deliver_webhook", json!({ "delivery": id }), now).await?;
+                    queued += 1;
+                }
             }
-            Ok(hooks.len() as u64)
+            Ok(queued)
         }
 
         async fn cl_job(tx: &mut Tx, org: OrgId, kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> StorageResult<()> {
@@ -525,7 +533,7 @@ macro_rules! closed_loop_impl {
             let case = cl_case(tx, actor.org_id, id).await?;
             audit(tx, actor, action, "case", id, json!({ "state": case.state })).await?;
             let event = if case.state.is_open() || action != "transition" { "case.updated" } else { "case.closed" };
-            cl_emit(tx, actor.org_id, event, &json!(case), now).await?;
+            cl_emit(tx, actor.org_id, event, &json!(case), None, now).await?;
             Ok(case)
         }
 
@@ -740,7 +748,7 @@ macro_rules! closed_loop_impl {
                 cl_event(&mut tx, org, id, "opened", None, Some(CaseState::New), None, None, actor.user_id, now).await?;
                 audit(&mut tx, actor, "create", "case", id, json!({ "source": new.source, "response_id": new.response_id })).await?;
                 let case = cl_case(&mut tx, org, id).await?;
-                cl_emit(&mut tx, org, "case.created", &json!(case), now).await?;
+                cl_emit(&mut tx, org, "case.created", &json!(case), None, now).await?;
                 if new.notify_owner && case.owner_id.is_some() {
                     cl_job(&mut tx, org, "notify_case", json!({ "case_id": id, "reason": "new" }), now).await?;
                 }
@@ -1062,9 +1070,9 @@ macro_rules! closed_loop_impl {
                 Ok(())
             }
 
-            async fn emit_event(&self, org: OrgId, event: &str, data: &serde_json::Value, now: DateTime<Utc>) -> StorageResult<u64> {
+            async fn emit_event(&self, org: OrgId, event: &str, data: &serde_json::Value, dedupe: Option<&str>, now: DateTime<Utc>) -> StorageResult<u64> {
                 let mut tx = self.begin().await?;
-                let n = cl_emit(&mut tx, org, event, data, now).await?;
+                let n = cl_emit(&mut tx, org, event, data, dedupe, now).await?;
                 tx.commit().await?;
                 Ok(n)
             }

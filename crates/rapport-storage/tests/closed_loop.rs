@@ -332,7 +332,15 @@ async fn case_changes_queue_signed_deliveries_for_subscribers(store: Arc<dyn Sto
     let mut off = spec(&["*"]);
     off.active = false;
     store.update_webhook(w.actor, all.id, &off).await.unwrap();
-    assert_eq!(store.emit_event(w.actor.org_id, "response.created", &serde_json::json!({}), Utc::now()).await.unwrap(), 0);
+    assert_eq!(store.emit_event(w.actor.org_id, "response.created", &serde_json::json!({}), None, Utc::now()).await.unwrap(), 0);
+    store.update_webhook(w.actor, all.id, &spec(&["*"])).await.unwrap();
+    let org = w.actor.org_id;
+    let emit = |n: i32| {
+        let store = store.clone();
+        async move { store.emit_event(org, "response.created", &serde_json::json!({"n": n}), Some("response:1"), Utc::now()).await.unwrap() }
+    };
+    assert_eq!(emit(1).await, 1);
+    assert_eq!(emit(2).await, 0, "a retried job does not queue the same event twice");
 }
 
 async fn followups_schedule_from_the_last_interaction(store: Arc<dyn Storage>) {

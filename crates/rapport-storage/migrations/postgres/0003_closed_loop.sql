@@ -86,7 +86,10 @@ CREATE TABLE webhook_deliveries (
     last_error TEXT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     give_up_at TIMESTAMPTZ NOT NULL,
-    delivered_at TIMESTAMPTZ NULL
+    delivered_at TIMESTAMPTZ NULL,
+    -- Set for events that must be sent once per endpoint even when their job is retried.
+    dedupe_key TEXT NULL,
+    UNIQUE (webhook_id, dedupe_key)
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
 CREATE INDEX webhook_deliveries_state ON webhook_deliveries (org_id, state);
