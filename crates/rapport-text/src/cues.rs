@@ -21,13 +21,15 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::TextError;
 use crate::normalize::{
-    char_script, greek_stem, normalize_word, prefix_stems, tokenize, Script, Token, TokenKind,
+    char_script, greek_stem, normalize_word, prefix_stems, tokenize, tokenize_into, Script, Tok,
+    TokenKind,
 };
 
 /// One element of a cue pattern.
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
-    Exact(String),
+    /// A word and its Greek stem.
+    Exact(String, String),
     Prefix(String),
     Gap,
 }
@@ -56,17 +58,21 @@ pub struct CueMatch<'a> {
 
 /// A text tokenised once and shared by every analysis step.
 #[derive(Debug, Clone)]
-pub struct Prepared {
+pub struct Prepared<'t> {
     /// The text the tokens point into.
-    pub text: String,
-    pub tokens: Vec<Token>,
+    pub text: &'t str,
+    /// The normalised forms of all tokens, each followed by a space.
+    norms: String,
+    pub tokens: Vec<Tok>,
     /// Indices into `tokens` of the word and number tokens, in order.
     pub words: Vec<usize>,
 }
 
-impl Prepared {
-    pub fn new(text: &str) -> Self {
-        let tokens = tokenize(text);
+impl<'t> Prepared<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let mut norms = String::with_capacity(text.len() + 16);
+        let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
+        tokenize_into(text, &mut norms, &mut tokens);
         let words = tokens
             .iter()
             .enumerate()
@@ -74,15 +80,44 @@ impl Prepared {
             .map(|(i, _)| i)
             .collect();
         Prepared {
-            text: text.to_string(),
+            text,
+            norms,
             tokens,
             words,
         }
     }
 
     /// The `i`-th word token.
-    pub fn word(&self, i: usize) -> &Token {
+    #[inline]
+    pub fn word(&self, i: usize) -> &Tok {
         &self.tokens[self.words[i]]
+    }
+
+    /// The normalised form of a token (see [`normalize_word`]); for punctuation and emoji,
+    /// the char itself.
+    #[inline]
+    pub fn norm(&self, t: &Tok) -> &str {
+        &self.norms[t.norm_start as usize..t.norm_end as usize]
+    }
+
+    /// The normalised form of the `i`-th word token.
+    #[inline]
+    pub fn word_norm(&self, i: usize) -> &str {
+        self.norm(self.word(i))
+    }
+
+    /// [`greek_stem`] of a token's normalised form (the form itself unless it is a Greek word
+    /// of more than four chars).
+    #[inline]
+    pub fn stem(&self, t: &Tok) -> &str {
+        &self.norms[t.norm_start as usize..t.stem_end as usize]
+    }
+
+    /// The normalised forms of tokens `first..=last` joined by spaces (meaningful for
+    /// adjacent tokens).
+    #[inline]
+    pub(crate) fn span_norm(&self, first: &Tok, last: &Tok) -> &str {
+        &self.norms[first.norm_start as usize..last.norm_end as usize]
     }
 }
 
@@ -156,25 +191,21 @@ pub fn is_negator(word: &str) -> bool {
         .contains(word)
 }
 
-fn part_matches(part: &Part, tok: &Token) -> bool {
-    let norm = tok.norm.as_str();
-    let test = |w: &str| match part {
-        Part::Exact(p) => {
-            w == p
-                || (tok.script == Script::Greek
-                    && w.chars().count() > 4
-                    && greek_stem(w) == greek_stem(p))
+fn part_matches(part: &Part, doc: &Prepared, tok: &Tok) -> bool {
+    let norm = doc.norm(tok);
+    let hebrew = tok.script == Script::Hebrew;
+    match part {
+        Part::Exact(p, stem) => {
+            norm == p
+                || (tok.script == Script::Greek && tok.chars > 4 && doc.stem(tok) == stem)
+                || (hebrew && prefix_stems(norm).any(|s| s == p))
         }
-        Part::Prefix(p) => w.starts_with(p.as_str()),
+        Part::Prefix(p) => {
+            norm.starts_with(p.as_str())
+                || (hebrew && prefix_stems(norm).any(|s| s.starts_with(p.as_str())))
+        }
         Part::Gap => true,
-    };
-    if test(norm) {
-        return true;
     }
-    if tok.script == Script::Hebrew {
-        return prefix_stems(norm).any(test);
-    }
-    false
 }
 
 /// A set of cues with an index for fast matching.
@@ -197,19 +228,11 @@ fn first_two_chars(w: &str) -> &str {
     }
 }
 
-fn char_count(w: &str) -> usize {
-    if w.is_ascii() {
-        w.len()
-    } else {
-        w.chars().count()
-    }
-}
-
 impl CueSet {
     /// Index cue `id` under the key of its first part.
     fn index_cue(&mut self, id: usize) {
         let (map, key) = match &self.cues[id].parts[0] {
-            Part::Exact(p) => {
+            Part::Exact(p, _) => {
                 let greek = p.chars().next().map(char_script) == Some(Script::Greek);
                 if greek && p.chars().count() > 4 {
                     (&mut self.by_greek_stem, greek_stem(p).to_string())
@@ -284,7 +307,8 @@ impl CueSet {
                 parts.push(if prefix && i + 1 == n {
                     Part::Prefix(s)
                 } else {
-                    Part::Exact(s)
+                    let stem = greek_stem(&s).to_string();
+                    Part::Exact(s, stem)
                 });
             }
         }
@@ -334,24 +358,26 @@ impl CueSet {
         let mut seen: Vec<usize> = Vec::new();
         for wi in 0..doc.words.len() {
             let tok = doc.word(wi);
+            let norm = doc.norm(tok);
             seen.clear();
             // The lists to try, in a fixed order: for the word and then each Hebrew prefix
             // stem, the exact word, its first two letters (prefix patterns) and its Greek stem.
             let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
             let mut nl = 0;
-            let mut add = |w: &str| {
+            let mut add = |w: &str, greek_stem: Option<&str>| {
                 lists[nl] = self.by_word.get(w);
                 lists[nl + 1] = self.by_prefix.get(first_two_chars(w));
                 nl += 2;
-                if tok.script == Script::Greek && char_count(w) > 4 {
-                    lists[nl] = self.by_greek_stem.get(greek_stem(w));
+                if let Some(s) = greek_stem {
+                    lists[nl] = self.by_greek_stem.get(s);
                     nl += 1;
                 }
             };
-            add(&tok.norm);
+            let greek = tok.script == Script::Greek && tok.chars > 4;
+            add(norm, greek.then(|| doc.stem(tok)));
             if tok.script == Script::Hebrew {
-                for s in prefix_stems(&tok.norm) {
-                    add(s);
+                for s in prefix_stems(norm) {
+                    add(s, None);
                 }
             }
             for ids in lists[..nl].iter().flatten() {
@@ -367,8 +393,7 @@ impl CueSet {
                         }
                     }
                     if let Some(end) = match_at(&cue.parts, doc, wi) {
-                        let negated =
-                            (wi.saturating_sub(3)..wi).any(|j| is_negator(&doc.word(j).norm));
+                        let negated = (wi.saturating_sub(3)..wi).any(|j| doc.word(j).negator);
                         out.push(CueMatch {
                             cue,
                             first_word: wi,
@@ -397,7 +422,7 @@ fn match_at(parts: &[Part], doc: &Prepared, wi: usize) -> Option<usize> {
             }
             return None;
         }
-        if wi >= doc.words.len() || !part_matches(first, doc.word(wi)) {
+        if wi >= doc.words.len() || !part_matches(first, doc, doc.word(wi)) {
             return None;
         }
         go(&parts[1..], doc, wi + 1)

@@ -50,12 +50,8 @@ fn candidate_word(doc: &Prepared, wi: usize) -> bool {
     if t.kind != TokenKind::Word || t.script == Script::None {
         return false;
     }
-    let chars = if t.norm.is_ascii() {
-        t.norm.len()
-    } else {
-        t.norm.chars().count()
-    };
-    chars >= 2 && !(t.script == Script::Latin && chars < 3) && !is_stopword(&t.norm)
+    let chars = t.chars;
+    chars >= 2 && !(t.script == Script::Latin && chars < 3) && !is_stopword(doc.norm(t))
 }
 
 /// Candidate keyphrases of one text: normalised n-grams (1–3 words) with their first word
@@ -64,43 +60,38 @@ pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
     let c = Candidates::new(doc);
     c.items
         .iter()
-        .map(|it| (c.phrase(it).to_string(), it.pos))
+        .map(|it| (c.phrase(doc, it).to_string(), it.pos))
         .collect()
 }
 
-/// One candidate: a byte range of [`Candidates::buf`], its first word and its word count.
+/// One candidate: its first word, its word count and its length in chars.
 #[derive(Debug, Clone, Copy)]
 struct Cand {
-    start: u32,
-    end: u32,
     pos: usize,
     words: usize,
+    chars: u32,
 }
 
-/// The candidates of a text without a string per phrase: "a", "a b" and "a b c" are
-/// prefixes of one run of normalised words in a shared buffer.
+/// The candidates of a text without a string per phrase: a phrase is a slice of the text's
+/// normalised forms ([`Prepared::span_norm`]).
 struct Candidates {
-    buf: String,
     items: Vec<Cand>,
 }
 
 impl Candidates {
     fn new(doc: &Prepared) -> Self {
         let n = doc.words.len();
-        let mut buf = String::new();
         let mut items = Vec::with_capacity(n * 2);
         let is_cand: Vec<bool> = (0..n).map(|i| candidate_word(doc, i)).collect();
         for i in 0..n {
             if !is_cand[i] {
                 continue;
             }
-            let start = buf.len() as u32;
-            buf.push_str(&doc.word(i).norm);
+            let mut chars = doc.word(i).chars;
             items.push(Cand {
-                start,
-                end: buf.len() as u32,
                 pos: i,
                 words: 1,
+                chars,
             });
             for len in 2..=3 {
                 let j = i + len - 1;
@@ -111,23 +102,21 @@ impl Candidates {
                 if t.kind != TokenKind::Word {
                     break;
                 }
-                buf.push(' ');
-                buf.push_str(&t.norm);
+                chars += 1 + t.chars;
                 if is_cand[j] {
                     items.push(Cand {
-                        start,
-                        end: buf.len() as u32,
                         pos: i,
                         words: len,
+                        chars,
                     });
                 }
             }
         }
-        Candidates { buf, items }
+        Candidates { items }
     }
 
-    fn phrase(&self, c: &Cand) -> &str {
-        &self.buf[c.start as usize..c.end as usize]
+    fn phrase<'d>(&self, doc: &'d Prepared, c: &Cand) -> &'d str {
+        doc.span_norm(doc.word(c.pos), doc.word(c.pos + c.words - 1))
     }
 }
 
@@ -140,12 +129,12 @@ pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
 }
 
 /// [`extract`] over already computed candidates: the phrases and their first occurrences.
-fn extract_from<'c>(doc: &Prepared, cands: &'c Candidates, k: usize) -> Vec<(&'c str, Cand)> {
+fn extract_from<'d>(doc: &'d Prepared, cands: &Candidates, k: usize) -> Vec<(&'d str, Cand)> {
     let n = doc.words.len().max(1) as f32;
     let mut stats: FxHashMap<&str, (f32, Cand)> =
         FxHashMap::with_capacity_and_hasher(cands.items.len(), Default::default());
     for c in &cands.items {
-        let e = stats.entry(cands.phrase(c)).or_insert((0.0, *c));
+        let e = stats.entry(cands.phrase(doc, c)).or_insert((0.0, *c));
         e.0 += 1.0;
     }
     let mut scored: Vec<(&str, f32, Cand)> = stats
@@ -154,7 +143,7 @@ fn extract_from<'c>(doc: &Prepared, cands: &'c Candidates, k: usize) -> Vec<(&'c
             // Lower is better in YAKE; we use higher-is-better: frequent, early, longer phrases.
             let position = 1.0 / (1.0 + (c.pos as f32 / n) * 2.0);
             let length = 1.0 + 0.35 * (c.words as f32 - 1.0);
-            let chars = p.chars().count() as f32;
+            let chars = c.chars as f32;
             (
                 p,
                 tf * position * length * (chars.min(12.0) / 12.0 + 0.5),
@@ -162,14 +151,29 @@ fn extract_from<'c>(doc: &Prepared, cands: &'c Candidates, k: usize) -> Vec<(&'c
             )
         })
         .collect();
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    // Best first; phrases are distinct, so the order is total and an unstable sort is exact.
+    // Only as many as needed are sorted: the best few, then the next few if too many of them
+    // were covered by better phrases.
+    let cmp = |a: &(&str, f32, Cand), b: &(&str, f32, Cand)| b.1.total_cmp(&a.1).then(a.0.cmp(b.0));
     let mut out: Vec<(&str, Cand)> = Vec::with_capacity(k);
-    for (p, _, c) in scored {
-        if out.len() >= k {
-            break;
+    let mut sorted = 0;
+    let mut i = 0;
+    while i < scored.len() && out.len() < k {
+        if i == sorted {
+            let rest = &mut scored[sorted..];
+            let m = rest.len().min(4 * k.max(4));
+            if rest.len() > m {
+                rest.select_nth_unstable_by(m - 1, cmp);
+            }
+            rest[..m].sort_unstable_by(cmp);
+            sorted += m;
         }
+        let (p, _, c) = scored[i];
+        i += 1;
         // Skip a phrase already covered by a kept one (or covering one).
-        if out.iter().any(|(q, _)| q.contains(p) || p.contains(q)) {
+        if out.iter().any(|(q, _)| {
+            (p.len() <= q.len() && q.contains(p)) || (q.len() <= p.len() && p.contains(q))
+        }) {
             continue;
         }
         out.push((p, c));

@@ -80,14 +80,15 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
         if t.kind != TokenKind::Word {
             continue;
         }
-        let n = alphabetic_chars(&t.norm);
+        let norm = doc.norm(t);
+        let n = alphabetic_chars(norm);
         match t.script {
             Script::Hebrew => he += n,
             Script::Greek => el += n,
             Script::Latin => latin += n,
             Script::Other => other += n,
             Script::None => {
-                for c in t.norm.chars() {
+                for c in norm.chars() {
                     match char_script(c) {
                         Script::Hebrew => he += 1,
                         Script::Greek => el += 1,
@@ -139,7 +140,7 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
         .filter(|t| t.kind == TokenKind::Word && t.script == Script::Latin)
     {
         words += 1.0;
-        let w = t.norm.as_str();
+        let w = doc.norm(t);
         if !w.is_ascii() {
             accented += w.chars().filter(|c| !c.is_ascii()).count();
         }

@@ -5,16 +5,33 @@ use rustc_hash::FxHashMap;
 use crate::cues::Prepared;
 use crate::error::TextError;
 use crate::normalize::{
-    greek_stem, normalize_word, prefix_stems, squeeze, tokenize, Script, TokenKind,
+    greek_stem, normalize_word, prefix_stems, squeeze, tokenize, Script, Tok, TokenKind,
 };
 
 /// A lexicon for one language: single words, their stems (Greek) and multi-word phrases.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    words: FxHashMap<String, f32>,
+    /// Normalised word → its valence as a single word and the phrases it starts, so that one
+    /// lookup serves both.
+    entries: FxHashMap<String, Entry>,
     stems: FxHashMap<String, f32>,
-    /// First word → (remaining words, valence), longest first.
-    phrases: FxHashMap<String, Vec<(Vec<String>, f32)>>,
+    words: usize,
+    phrases: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    word: Option<f32>,
+    /// Phrases starting with this word, longest first.
+    phrases: Vec<Phrase>,
+}
+
+#[derive(Debug, Clone)]
+struct Phrase {
+    /// The words after the first one, and their Greek stems.
+    rest: Vec<String>,
+    rest_stems: Vec<String>,
+    valence: f32,
 }
 
 /// A lexicon hit: valence and how many words it spans.
@@ -67,19 +84,32 @@ impl Lexicon {
                 if w.chars().next().map(crate::normalize::char_script) == Some(Script::Greek) {
                     self.stems.insert(greek_stem(w).to_string(), valence);
                 }
-                self.words.insert(w.clone(), valence);
+                let e = self.entries.entry(w.clone()).or_default();
+                if e.word.is_none() {
+                    self.words += 1;
+                }
+                e.word = Some(valence);
             }
             _ => {
-                let list = self.phrases.entry(words[0].clone()).or_default();
-                list.retain(|(rest, _)| rest[..] != words[1..]);
-                list.push((words[1..].to_vec(), valence));
-                list.sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len()));
+                let list = &mut self.entries.entry(words[0].clone()).or_default().phrases;
+                let before = list.len();
+                list.retain(|p| p.rest[..] != words[1..]);
+                list.push(Phrase {
+                    rest: words[1..].to_vec(),
+                    rest_stems: words[1..]
+                        .iter()
+                        .map(|w| greek_stem(w).to_string())
+                        .collect(),
+                    valence,
+                });
+                list.sort_by_key(|p| std::cmp::Reverse(p.rest.len()));
+                self.phrases += list.len() - before;
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.words.len() + self.phrases.values().map(Vec::len).sum::<usize>()
+        self.words + self.phrases
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,19 +119,33 @@ impl Lexicon {
     /// Valence of one normalised word, trying Hebrew prefix stems, Greek stems and squeezed
     /// elongations.
     pub fn word(&self, norm: &str, script: Script) -> Option<f32> {
-        if let Some(v) = self.words.get(norm) {
-            return Some(*v);
+        let greek_stem =
+            (script == Script::Greek && norm.chars().count() > 4).then(|| greek_stem(norm));
+        self.word_with(self.entries.get(norm), norm, script, greek_stem)
+    }
+
+    /// [`Lexicon::word`] given the word's entry and its Greek stem (for a Greek word of more
+    /// than four chars).
+    fn word_with(
+        &self,
+        entry: Option<&Entry>,
+        norm: &str,
+        script: Script,
+        greek_stem: Option<&str>,
+    ) -> Option<f32> {
+        if let Some(v) = entry.and_then(|e| e.word) {
+            return Some(v);
         }
         match script {
             Script::Hebrew => {
                 for s in prefix_stems(norm) {
-                    if let Some(v) = self.words.get(s) {
-                        return Some(*v);
+                    if let Some(v) = self.entries.get(s).and_then(|e| e.word) {
+                        return Some(v);
                     }
                 }
             }
-            Script::Greek if norm.chars().count() > 4 => {
-                if let Some(v) = self.stems.get(greek_stem(norm)) {
+            Script::Greek => {
+                if let Some(v) = greek_stem.and_then(|s| self.stems.get(s)) {
                     return Some(*v);
                 }
             }
@@ -121,40 +165,52 @@ impl Lexicon {
         if doubled {
             let sq = squeeze(norm);
             if sq != norm {
-                return self.words.get(&sq).copied();
+                return self.entries.get(&sq).and_then(|e| e.word);
             }
         }
         None
     }
 
+    /// Whether the phrase `p` continues at word `wi + 1` of `doc`.
+    fn phrase_matches(p: &Phrase, doc: &Prepared, wi: usize) -> bool {
+        let n = p.rest.len();
+        wi + n < doc.words.len()
+            && p.rest
+                .iter()
+                .zip(&p.rest_stems)
+                .enumerate()
+                .all(|(k, (w, ws))| {
+                    let t: &Tok = doc.word(wi + 1 + k);
+                    doc.norm(t) == w || (t.script == Script::Greek && doc.stem(t) == ws)
+                })
+    }
+
     /// The longest entry starting at word `wi` of `doc`.
     pub fn lookup(&self, doc: &Prepared, wi: usize) -> Option<Hit> {
         let tok = doc.word(wi);
-        let stems = (tok.script == Script::Hebrew && !self.phrases.is_empty())
-            .then(|| prefix_stems(&tok.norm))
-            .into_iter()
-            .flatten();
-        for f in std::iter::once(tok.norm.as_str()).chain(stems) {
-            if let Some(list) = self.phrases.get(f) {
-                for (rest, v) in list {
-                    let n = rest.len();
-                    if wi + n < doc.words.len()
-                        && rest.iter().enumerate().all(|(k, w)| {
-                            let t = doc.word(wi + 1 + k);
-                            t.norm == *w
-                                || (t.script == Script::Greek
-                                    && greek_stem(&t.norm) == greek_stem(w))
-                        })
-                    {
-                        return Some(Hit {
-                            valence: *v,
-                            len: n + 1,
-                        });
-                    }
+        let norm = doc.norm(tok);
+        let entry = self.entries.get(norm);
+        let phrase_hit = |e: &Entry| {
+            e.phrases
+                .iter()
+                .find(|p| Self::phrase_matches(p, doc, wi))
+                .map(|p| Hit {
+                    valence: p.valence,
+                    len: p.rest.len() + 1,
+                })
+        };
+        if let Some(h) = entry.and_then(phrase_hit) {
+            return Some(h);
+        }
+        if tok.script == Script::Hebrew && self.phrases > 0 {
+            for s in prefix_stems(norm) {
+                if let Some(h) = self.entries.get(s).and_then(phrase_hit) {
+                    return Some(h);
                 }
             }
         }
-        self.word(&tok.norm, tok.script)
+        let greek_stem = (tok.script == Script::Greek && tok.chars > 4).then(|| doc.stem(tok));
+        self.word_with(entry, norm, tok.script, greek_stem)
             .map(|valence| Hit { valence, len: 1 })
     }
 }

@@ -281,7 +281,9 @@ impl Engine {
             "he" => self.he.as_ref(),
             _ => None,
         };
-        let feats = model::features(doc, &rules);
+        // The dense model reads no n-grams: skip them when no language model does either.
+        let sparse = lang_model.is_some() || self.dense.as_ref().is_some_and(|m| m.dim > 0);
+        let feats = model::features_with(doc, &rules, sparse);
         let rule_probs = match self.dense.as_ref() {
             Some(m) => m.predict(&feats),
             None => {
@@ -327,6 +329,7 @@ impl Engine {
         let pii_lang_hint = language.map(normalize_language);
         // PII first, so that analysis never sees (or quotes as keywords) personal data.
         let first_pass = Prepared::new(text);
+        let blanked: String;
         let detected = match pii_lang_hint.as_deref() {
             Some(code) => langid::Detected {
                 code: static_code(code),
@@ -343,7 +346,8 @@ impl Engine {
         let doc = if pii.is_empty() {
             first_pass
         } else {
-            Prepared::new(&blank_spans(text, &pii))
+            blanked = blank_spans(text, &pii);
+            Prepared::new(&blanked)
         };
 
         let (mut emo, sig) = self.cue_sums(&doc);
@@ -353,12 +357,12 @@ impl Engine {
         // Shouting with exclamation marks in a negative text reads as anger; repeated
         // question marks as confusion.
         if let Some(s) = &sentiment {
-            let rules_excl = doc.tokens.iter().filter(|t| t.norm == "!").count();
+            let rules_excl = doc.tokens.iter().filter(|t| t.ch == '!').count();
             if s.label == Polarity::Negative && rules_excl >= 2 {
                 emo[0] += 0.3;
             }
         }
-        if doc.tokens.iter().filter(|t| t.norm == "?").count() >= 2 {
+        if doc.tokens.iter().filter(|t| t.ch == '?').count() >= 2 {
             emo[4] += 0.3;
         }
         let mut emotions: Vec<Scored> = EMOTIONS

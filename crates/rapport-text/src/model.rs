@@ -4,7 +4,7 @@
 //! Feature extraction lives here, shared by training (`rapport-train`) and inference, so the
 //! two can never drift apart. Classes are ordered negative, neutral, positive.
 
-use crate::cues::{is_negator, Prepared};
+use crate::cues::Prepared;
 use crate::error::TextError;
 use crate::normalize::{prefix_stems, Script, TokenKind};
 use crate::sentiment::RuleScore;
@@ -73,6 +73,18 @@ pub fn dense_features(r: &RuleScore) -> [f32; DENSE] {
 
 /// Extract features of a prepared text given its rule score.
 pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
+    features_with(doc, rules, true)
+}
+
+/// [`features`], with the sparse part left empty unless `sparse` (a dense-only model does
+/// not read it).
+pub(crate) fn features_with(doc: &Prepared, rules: &RuleScore, sparse: bool) -> Features {
+    if !sparse {
+        return Features {
+            sparse: Vec::new(),
+            dense: dense_features(rules),
+        };
+    }
     let mut idx: Vec<u32> = Vec::with_capacity(doc.words.len() * 12);
     let mut neg_left = 0usize;
     let mut prev: Option<&str> = None;
@@ -83,13 +95,13 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
             TokenKind::Punct => {
                 neg_left = 0;
                 prev = None;
-                if t.norm == "!" || t.norm == "?" {
-                    idx.push(fnv1a(b'p', &t.norm));
+                if t.ch == '!' || t.ch == '?' {
+                    idx.push(fnv1a(b'p', doc.norm(t)));
                 }
                 continue;
             }
             TokenKind::Emoji => {
-                idx.push(fnv1a(b'e', &t.norm));
+                idx.push(fnv1a(b'e', doc.norm(t)));
                 prev = None;
                 continue;
             }
@@ -100,7 +112,7 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
             }
             TokenKind::Word => {}
         }
-        let w = t.norm.as_str();
+        let w = doc.norm(t);
         // Words in a negation scope are distinct features ("not good" ≠ "good").
         let ns = if neg_left > 0 { b'N' } else { b'w' };
         idx.push(fnv1a(ns, w));
@@ -147,7 +159,7 @@ pub fn features(doc: &Prepared, rules: &RuleScore) -> Features {
         if t.elongated {
             idx.push(fnv1a(b'x', "elongated"));
         }
-        neg_left = if is_negator(w) {
+        neg_left = if t.negator {
             3
         } else {
             neg_left.saturating_sub(1)

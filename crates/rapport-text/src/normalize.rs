@@ -217,63 +217,79 @@ fn is_word_joiner(c: char) -> bool {
 ///
 /// Returns the normalised word and whether it was elongated.
 pub fn normalize_word(word: &str) -> (String, bool) {
-    if word.is_ascii() {
-        return normalize_ascii_word(word);
-    }
     let mut out = String::with_capacity(word.len());
-    let mut last: Option<char> = None;
-    let mut run = 0usize;
-    let mut elongated = false;
-    for c in word.chars() {
-        if is_ignorable_mark(c) || is_word_joiner(c) {
-            continue;
-        }
-        let mut push = |lc: char| {
-            let lc = fold_hebrew(fold_greek(lc));
-            if Some(lc) == last {
-                run += 1;
-                if run >= 3 {
-                    elongated = true;
-                    return;
-                }
-            } else {
-                run = 1;
-                last = Some(lc);
-            }
-            out.push(lc);
-        };
-        match lower_single(c) {
-            Some(lc) => push(lc),
-            None => c.to_lowercase().for_each(push),
-        }
-    }
+    let elongated = normalize_word_into(word, &mut out);
     (out, elongated)
 }
 
-/// [`normalize_word`] for ASCII input: no marks to strip, lower case is byte-wise.
-fn normalize_ascii_word(word: &str) -> (String, bool) {
-    let mut out = String::with_capacity(word.len());
-    let mut last: Option<u8> = None;
-    let mut run = 0usize;
-    let mut elongated = false;
-    for b in word.bytes() {
-        if b == b'\'' || b == b'"' {
-            continue;
-        }
-        let lc = b.to_ascii_lowercase();
-        if Some(lc) == last {
-            run += 1;
-            if run >= 3 {
-                elongated = true;
+/// [`normalize_word`] appending to `out`; returns whether the word was elongated.
+pub(crate) fn normalize_word_into(word: &str, out: &mut String) -> bool {
+    let mut n = Normalizer::default();
+    if word.is_ascii() {
+        // No marks to strip, lower case is byte-wise.
+        for b in word.bytes() {
+            if b == b'\'' || b == b'"' {
                 continue;
             }
-        } else {
-            run = 1;
-            last = Some(lc);
+            n.push(b.to_ascii_lowercase() as char, out);
         }
-        out.push(lc as char);
+    } else {
+        for c in word.chars() {
+            if is_ignorable_mark(c) || is_word_joiner(c) {
+                continue;
+            }
+            n.push_char(c, out);
+        }
     }
-    (out, elongated)
+    n.elongated
+}
+
+/// The normalisation state of one word: lower-cased, folded chars are appended one by one,
+/// and runs of three or more identical chars are collapsed to two.
+#[derive(Default)]
+struct Normalizer {
+    last: Option<char>,
+    run: usize,
+    elongated: bool,
+    /// Chars appended so far.
+    chars: usize,
+}
+
+impl Normalizer {
+    /// Append one already lower-cased char (folding Greek and Hebrew).
+    #[inline]
+    fn push(&mut self, lc: char, out: &mut String) {
+        let lc = if lc.is_ascii() {
+            lc
+        } else {
+            fold_hebrew(fold_greek(lc))
+        };
+        if Some(lc) == self.last {
+            self.run += 1;
+            if self.run >= 3 {
+                self.elongated = true;
+                return;
+            }
+        } else {
+            self.run = 1;
+            self.last = Some(lc);
+        }
+        out.push(lc);
+        self.chars += 1;
+    }
+
+    /// Append the lower case of a word char (not a mark or joiner).
+    #[inline]
+    fn push_char(&mut self, c: char, out: &mut String) {
+        if c.is_ascii() {
+            self.push(c.to_ascii_lowercase(), out);
+            return;
+        }
+        match lower_single(c) {
+            Some(lc) => self.push(lc, out),
+            None => c.to_lowercase().for_each(|lc| self.push(lc, out)),
+        }
+    }
 }
 
 /// Normalise a whole text for phrase search: every word normalised, separated by single spaces.
@@ -304,43 +320,152 @@ pub fn squeeze(word: &str) -> String {
 ///
 /// Never panics; any Unicode input (bidi controls, lone combining marks, huge strings) is fine.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if is_word_char(c) && !is_ignorable_mark(c) {
+    let mut norms = String::new();
+    let mut toks = Vec::new();
+    tokenize_into(text, &mut norms, &mut toks);
+    toks.iter()
+        .map(|t| Token {
+            norm: norms[t.norm_start as usize..t.norm_end as usize].to_string(),
+            kind: t.kind,
+            script: t.script,
+            start: t.start,
+            end: t.end,
+            elongated: t.elongated,
+            shouting: t.shouting,
+        })
+        .collect()
+}
+
+/// A token of a [`crate::Prepared`] text: as [`Token`], with its normalised form kept in the
+/// text's shared buffer instead of a string of its own, and a few facts computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tok {
+    /// Byte range of the normalised form in the shared buffer.
+    pub(crate) norm_start: u32,
+    pub(crate) norm_end: u32,
+    /// Byte length of the Greek stem of the normalised form (see [`greek_stem`]) for a Greek
+    /// word of more than four chars, else of the whole form.
+    pub(crate) stem_end: u32,
+    /// Chars in the normalised form.
+    pub chars: u32,
+    /// For punctuation and emoji, the (normalised) char; `'\0'` for words and numbers.
+    pub ch: char,
+    pub kind: TokenKind,
+    pub script: Script,
+    /// Byte offsets into the original text.
+    pub start: usize,
+    pub end: usize,
+    /// The word had a letter repeated three or more times ("sooo", "מעולהההה").
+    pub elongated: bool,
+    /// A Latin word written in capitals (at least two letters), used as emphasis.
+    pub shouting: bool,
+    /// The word is a negator (see [`crate::cues::is_negator`]).
+    pub negator: bool,
+}
+
+/// Punctuation kept as tokens.
+#[inline]
+fn is_kept_punct(c: char) -> bool {
+    matches!(
+        c,
+        '!' | '?'
+            | '.'
+            | ','
+            | ';'
+            | ':'
+            | '…'
+            | '-'
+            | '—'
+            | '('
+            | ')'
+            | '¿'
+            | '¡'
+            | '\u{37E}'
+            | '\u{387}'
+            | '\n'
+    )
+}
+
+/// The char at byte `i` of `text` (a char boundary) and its UTF-8 length.
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b < 0x80 {
+        return Some((b as char, 1));
+    }
+    let c = text[i..].chars().next()?;
+    Some((c, c.len_utf8()))
+}
+
+/// Tokenise `text` into `toks`, writing the normalised forms to `norms`, each followed by a
+/// space (both are cleared first): the forms of adjacent tokens read as a phrase. Tokens are
+/// exactly those of [`tokenize`].
+pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>) {
+    norms.clear();
+    toks.clear();
+    let mut i = 0;
+    while let Some((c, len)) = char_at(text, i) {
+        let word_start = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            (is_alphabetic(c) || is_numeric(c)) && !is_ignorable_mark(c)
+        };
+        if word_start {
             let start = i;
-            let mut end = i + c.len_utf8();
+            let norm_start = norms.len();
             let mut script = char_script(c);
             let mut letters = 0usize;
             let mut upper = 0usize;
             let mut digits_only = is_numeric(c);
-            let mut count = |ch: char, script: &mut Script| {
-                if is_alphabetic(ch) {
-                    letters += 1;
-                    if is_uppercase(ch) {
-                        upper += 1;
+            let mut n = Normalizer::default();
+            // Count a word char's letters and case, and append its normal form.
+            let mut take =
+                |ch: char, script: &mut Script, n: &mut Normalizer, norms: &mut String| {
+                    if ch.is_ascii() {
+                        if ch.is_ascii_alphabetic() {
+                            letters += 1;
+                            if ch.is_ascii_uppercase() {
+                                upper += 1;
+                            }
+                            if *script == Script::None {
+                                *script = Script::Latin;
+                            }
+                        }
+                        n.push(ch.to_ascii_lowercase(), norms);
+                        return;
                     }
-                    if *script == Script::None {
-                        *script = char_script(ch);
+                    if is_alphabetic(ch) {
+                        letters += 1;
+                        if is_uppercase(ch) {
+                            upper += 1;
+                        }
+                        if *script == Script::None {
+                            *script = char_script(ch);
+                        }
                     }
-                }
-            };
-            count(c, &mut script);
-            while let Some(&(j, d)) = iter.peek() {
-                if is_word_char(d) {
-                    if !is_numeric(d) && !is_ignorable_mark(d) {
+                    if !is_ignorable_mark(ch) {
+                        n.push_char(ch, norms);
+                    }
+                };
+            take(c, &mut script, &mut n, norms);
+            let mut end = i + len;
+            while let Some((d, dl)) = char_at(text, end) {
+                let word_char = if d.is_ascii() {
+                    d.is_ascii_alphanumeric()
+                } else {
+                    is_word_char(d)
+                };
+                if word_char {
+                    if digits_only && !is_numeric(d) && !is_ignorable_mark(d) {
                         digits_only = false;
                     }
-                    count(d, &mut script);
-                    end = j + d.len_utf8();
-                    iter.next();
+                    take(d, &mut script, &mut n, norms);
+                    end += dl;
                 } else if is_word_joiner(d) {
                     // Keep the joiner only if a word character follows it.
-                    let mut look = text[j + d.len_utf8()..].chars();
-                    match look.next() {
-                        Some(n) if is_word_char(n) && !is_ignorable_mark(n) => {
-                            end = j + d.len_utf8();
-                            iter.next();
+                    match char_at(text, end + dl) {
+                        Some((nc, _)) if is_word_char(nc) && !is_ignorable_mark(nc) => {
+                            end += dl;
                         }
                         _ => break,
                     }
@@ -348,9 +473,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     break;
                 }
             }
-            let raw = &text[start..end];
-            let (norm, elongated) = normalize_word(raw);
-            if norm.is_empty() {
+            i = end;
+            if n.chars == 0 {
                 continue;
             }
             let kind = if digits_only {
@@ -358,65 +482,69 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             } else {
                 TokenKind::Word
             };
-            tokens.push(Token {
-                norm,
+            let script = if kind == TokenKind::Number {
+                Script::None
+            } else {
+                script
+            };
+            let norm = &norms[norm_start..];
+            let stem_end = if script == Script::Greek && n.chars > 4 {
+                norm_start + greek_stem_counted(norm, n.chars).len()
+            } else {
+                norm_start + norm.len()
+            };
+            let negator = kind == TokenKind::Word && crate::cues::is_negator(norm);
+            let norm_end = norms.len();
+            norms.push(' ');
+            toks.push(Tok {
+                norm_start: norm_start as u32,
+                norm_end: norm_end as u32,
+                stem_end: stem_end as u32,
+                chars: n.chars as u32,
+                ch: '\0',
                 kind,
-                script: if kind == TokenKind::Number {
-                    Script::None
-                } else {
-                    script
-                },
+                script,
                 start,
                 end,
-                elongated,
+                elongated: n.elongated,
                 shouting: letters >= 2 && upper == letters && script == Script::Latin,
+                negator,
             });
-        } else if is_emoji(c) {
-            tokens.push(Token {
-                norm: c.to_string(),
-                kind: TokenKind::Emoji,
-                script: Script::None,
-                start: i,
-                end: i + c.len_utf8(),
-                elongated: false,
-                shouting: false,
-            });
-        } else if matches!(
-            c,
-            '!' | '?'
-                | '.'
-                | ','
-                | ';'
-                | ':'
-                | '…'
-                | '-'
-                | '—'
-                | '('
-                | ')'
-                | '¿'
-                | '¡'
-                | '\u{37E}'
-                | '\u{387}'
-                | '\n'
-        ) {
+            continue;
+        }
+        i += len;
+        let (kind, ch) = if is_emoji(c) {
+            (TokenKind::Emoji, c)
+        } else if is_kept_punct(c) {
             let norm = match c {
                 '\u{37E}' => '?', // Greek question mark
                 '\u{387}' => ';', // Greek ano teleia
                 '…' => '.',
                 _ => c,
             };
-            tokens.push(Token {
-                norm: norm.to_string(),
-                kind: TokenKind::Punct,
-                script: Script::None,
-                start: i,
-                end: i + c.len_utf8(),
-                elongated: false,
-                shouting: false,
-            });
-        }
+            (TokenKind::Punct, norm)
+        } else {
+            continue;
+        };
+        let norm_start = norms.len() as u32;
+        norms.push(ch);
+        let norm_end = norms.len() as u32;
+        norms.push(' ');
+        toks.push(Tok {
+            norm_start,
+            norm_end,
+            stem_end: norm_end,
+            chars: 1,
+            ch,
+            kind,
+            script: Script::None,
+            start: i - len,
+            end: i,
+            elongated: false,
+            shouting: false,
+            negator: false,
+        });
     }
-    tokens
 }
 
 /// Hebrew one-letter prefixes (and, the, in, to, from, that, as) that attach to words.
@@ -470,47 +598,55 @@ pub(crate) fn prefix_stems(word: &str) -> PrefixStems<'_> {
 /// "απογοητευμενοσ", "απογοητευμενη" and "απογοητευμενοι" share a key. Words of four letters
 /// or fewer are returned unchanged.
 pub fn greek_stem(word: &str) -> &str {
-    const ENDINGS: [&str; 24] = [
-        "ουσαμε",
-        "ησαμε",
-        "ομαστε",
-        "ουμε",
-        "ουσα",
-        "οντασ",
-        "ουσ",
-        "εισ",
-        "ουν",
-        "ων",
-        "ησ",
-        "οσ",
-        "ασ",
-        "εσ",
-        "οι",
-        "ου",
-        "ια",
-        "ει",
-        "ω",
-        "η",
-        "ο",
-        "α",
-        "ε",
-        "ι",
-    ];
-    // Chars counted once: the stem's count is the word's minus the ending's.
-    let n = word.chars().count();
+    greek_stem_counted(word, word.chars().count())
+}
+
+/// Inflectional endings stripped by [`greek_stem`], tried in order. All are Greek letters
+/// (two UTF-8 bytes each).
+const GREEK_ENDINGS: [&str; 24] = [
+    "ουσαμε",
+    "ησαμε",
+    "ομαστε",
+    "ουμε",
+    "ουσα",
+    "οντασ",
+    "ουσ",
+    "εισ",
+    "ουν",
+    "ων",
+    "ησ",
+    "οσ",
+    "ασ",
+    "εσ",
+    "οι",
+    "ου",
+    "ια",
+    "ει",
+    "ω",
+    "η",
+    "ο",
+    "α",
+    "ε",
+    "ι",
+];
+
+/// [`greek_stem`] of a word of `n` chars.
+pub(crate) fn greek_stem_counted(word: &str, n: usize) -> &str {
     if n <= 4 {
         return word;
     }
-    let last = word.chars().next_back();
-    for e in ENDINGS {
+    let w = word.as_bytes();
+    let Some(last) = w.get(w.len().wrapping_sub(2)..) else {
+        return word;
+    };
+    for e in GREEK_ENDINGS {
+        let eb = e.as_bytes();
         // Cheap filter on the last letter before comparing the whole ending.
-        if e.chars().next_back() != last {
+        if eb[eb.len() - 2..] != *last {
             continue;
         }
-        if let Some(stem) = word.strip_suffix(e) {
-            if n - e.chars().count() >= 4 {
-                return stem;
-            }
+        if w.ends_with(eb) && n >= eb.len() / 2 + 4 {
+            return &word[..w.len() - eb.len()];
         }
     }
     word

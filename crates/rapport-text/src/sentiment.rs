@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use crate::cues::{is_negator, Prepared};
+use crate::cues::Prepared;
 use crate::lexicon::Lexicon;
 use crate::normalize::{Script, TokenKind};
 
@@ -194,7 +194,11 @@ pub fn is_concessive(word: &str) -> bool {
 
 /// Valence of an emoji on the −4..4 scale.
 pub fn emoji_valence(e: &str) -> Option<f32> {
-    let c = e.chars().next()?;
+    emoji_char_valence(e.chars().next()?)
+}
+
+/// [`emoji_valence`] of one char.
+fn emoji_char_valence(c: char) -> Option<f32> {
     let v = match c {
         '😀' | '😃' | '😄' | '😁' | '😊' | '☺' | '🙂' | '😍' | '🥰' | '😘' | '🤩' | '😻' => {
             2.4
@@ -232,23 +236,23 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
         let mut wi = 0;
         for (ti, t) in doc.tokens.iter().enumerate() {
             if wi < n && doc.words[wi] == ti {
-                if is_contrast(&t.norm) {
+                if is_contrast(doc.norm(t)) {
                     cs = wi + 1;
                     last_contrast = Some(wi);
                 }
                 clause_start[wi] = cs;
                 wi += 1;
             } else if t.kind == TokenKind::Punct {
-                match t.norm.as_str() {
-                    "!" => out.exclamations += 1,
-                    "?" => out.questions += 1,
+                match t.ch {
+                    '!' => out.exclamations += 1,
+                    '?' => out.questions += 1,
                     _ => {}
                 }
-                if t.norm != "-" && t.norm != "(" && t.norm != ")" {
+                if !matches!(t.ch, '-' | '(' | ')') {
                     cs = wi;
                 }
             } else if t.kind == TokenKind::Emoji {
-                if let Some(v) = emoji_valence(&t.norm) {
+                if let Some(v) = emoji_char_valence(t.ch) {
                     if v > 0.0 {
                         out.emoji_pos += v;
                     } else {
@@ -265,7 +269,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
     let mut wi = 0;
     while wi < n {
         let tok = doc.word(wi);
-        if is_negator(&tok.norm)
+        if tok.negator
             && lex
                 .for_script(tok.script)
                 .and_then(|l| l.lookup(doc, wi))
@@ -275,7 +279,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
             wi += 1;
             continue;
         }
-        if booster(&tok.norm).is_some() {
+        if booster(doc.norm(tok)).is_some() {
             wi += 1;
             continue;
         }
@@ -287,7 +291,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
         if v != 0.0 {
             // Intensifiers in the three words before, decaying with distance.
             for (k, j) in (clause_start[wi]..wi).rev().take(3).enumerate() {
-                if let Some(b) = booster(&doc.word(j).norm) {
+                if let Some(b) = booster(doc.word_norm(j)) {
                     let b = b * [1.0, 0.95, 0.9][k];
                     v += if v > 0.0 { b } else { -b };
                 }
@@ -299,7 +303,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
             if (clause_start[wi]..wi)
                 .rev()
                 .take(3)
-                .any(|j| is_negator(&doc.word(j).norm))
+                .any(|j| doc.word(j).negator)
             {
                 v *= NEGATION_SCALAR;
             }
@@ -317,7 +321,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
     }
     // Concession: the clause opened by "although"/"למרות" counts half.
     for i in 0..n {
-        if is_concessive(&doc.word(i).norm) {
+        if is_concessive(doc.word_norm(i)) {
             let cs = clause_start[i];
             let mut j = i + 1;
             while j < n && clause_start[j] == cs {
