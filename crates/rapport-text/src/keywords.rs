@@ -128,52 +128,107 @@ pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
         .collect()
 }
 
+/// Whether `needle` occurs in `hay` (as `str::contains`, for short strings).
+fn contains(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, _)) = n.split_first() else {
+        return true;
+    };
+    if n.len() > h.len() {
+        return false;
+    }
+    (0..=h.len() - n.len()).any(|i| h[i] == first && &h[i..i + n.len()] == n)
+}
+
+/// A sort key for `f32::total_cmp` order as an unsigned integer.
+fn total_order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b >> 31 == 1 {
+        !b
+    } else {
+        b | 1 << 31
+    }
+}
+
+/// Sort `keys` (high 32 bits: inverted score key, low 32 bits: phrase index) into the final
+/// order: score descending, ties by phrase ascending.
+fn sort_keys(keys: &mut [u64], phrases: &[(&str, f32, Cand)]) {
+    keys.sort_unstable();
+    let mut i = 0;
+    while i < keys.len() {
+        let hi = keys[i] >> 32;
+        let mut j = i + 1;
+        while j < keys.len() && keys[j] >> 32 == hi {
+            j += 1;
+        }
+        if j - i > 1 {
+            keys[i..j].sort_unstable_by(|a, b| {
+                phrases[*a as u32 as usize]
+                    .0
+                    .cmp(phrases[*b as u32 as usize].0)
+            });
+        }
+        i = j;
+    }
+}
+
 /// [`extract`] over already computed candidates: the phrases and their first occurrences.
 fn extract_from<'d>(doc: &'d Prepared, cands: &Candidates, k: usize) -> Vec<(&'d str, Cand)> {
     let n = doc.words.len().max(1) as f32;
-    let mut stats: FxHashMap<&str, (f32, Cand)> =
+    // Distinct phrases in order of first occurrence, with their frequency.
+    let mut index: FxHashMap<&str, u32> =
         FxHashMap::with_capacity_and_hasher(cands.items.len(), Default::default());
+    let mut scored: Vec<(&str, f32, Cand)> = Vec::with_capacity(cands.items.len());
     for c in &cands.items {
-        let e = stats.entry(cands.phrase(doc, c)).or_insert((0.0, *c));
-        e.0 += 1.0;
-    }
-    let mut scored: Vec<(&str, f32, Cand)> = stats
-        .into_iter()
-        .map(|(p, (tf, c))| {
-            // Lower is better in YAKE; we use higher-is-better: frequent, early, longer phrases.
-            let position = 1.0 / (1.0 + (c.pos as f32 / n) * 2.0);
-            let length = 1.0 + 0.35 * (c.words as f32 - 1.0);
-            let chars = c.chars as f32;
-            (
-                p,
-                tf * position * length * (chars.min(12.0) / 12.0 + 0.5),
-                c,
-            )
-        })
-        .collect();
-    // Best first; phrases are distinct, so the order is total and an unstable sort is exact.
-    // Only as many as needed are sorted: the best few, then the next few if too many of them
-    // were covered by better phrases.
-    let cmp = |a: &(&str, f32, Cand), b: &(&str, f32, Cand)| b.1.total_cmp(&a.1).then(a.0.cmp(b.0));
-    let mut out: Vec<(&str, Cand)> = Vec::with_capacity(k);
-    let mut sorted = 0;
-    let mut i = 0;
-    while i < scored.len() && out.len() < k {
-        if i == sorted {
-            let rest = &mut scored[sorted..];
-            let m = rest.len().min(4 * k.max(4));
-            if rest.len() > m {
-                rest.select_nth_unstable_by(m - 1, cmp);
-            }
-            rest[..m].sort_unstable_by(cmp);
-            sorted += m;
+        let p = cands.phrase(doc, c);
+        let next = scored.len() as u32;
+        let i = *index.entry(p).or_insert(next);
+        if i == next {
+            scored.push((p, 0.0, *c));
         }
-        let (p, _, c) = scored[i];
+        scored[i as usize].1 += 1.0;
+    }
+    for (_, tf, c) in scored.iter_mut() {
+        // Lower is better in YAKE; we use higher-is-better: frequent, early, longer phrases.
+        let position = 1.0 / (1.0 + (c.pos as f32 / n) * 2.0);
+        let length = 1.0 + 0.35 * (c.words as f32 - 1.0);
+        let chars = c.chars as f32;
+        *tf = *tf * position * length * (chars.min(12.0) / 12.0 + 0.5);
+    }
+    // Best first (score descending, then phrase). Phrases are distinct, so the order is total.
+    // Only as many as needed are put in order: the best few (with every phrase tied with the
+    // last of them), then all the rest if too many of those were covered by better phrases.
+    let mut keys: Vec<u64> = scored
+        .iter()
+        .enumerate()
+        .map(|(i, (_, s, _))| (u64::from(!total_order_key(*s)) << 32) | i as u64)
+        .collect();
+    let head = 4 * k.max(4);
+    let mut sorted = keys.len();
+    if keys.len() > head {
+        keys.select_nth_unstable(head - 1);
+        let last = keys[head - 1] >> 32;
+        let mut end = head;
+        for j in head..keys.len() {
+            if keys[j] >> 32 == last {
+                keys.swap(end, j);
+                end += 1;
+            }
+        }
+        sorted = end;
+    }
+    sort_keys(&mut keys[..sorted], &scored);
+    let mut out: Vec<(&str, Cand)> = Vec::with_capacity(k);
+    let mut i = 0;
+    while i < keys.len() && out.len() < k {
+        if i == sorted {
+            sort_keys(&mut keys[sorted..], &scored);
+            sorted = keys.len();
+        }
+        let (p, _, c) = scored[keys[i] as u32 as usize];
         i += 1;
         // Skip a phrase already covered by a kept one (or covering one).
-        if out.iter().any(|(q, _)| {
-            (p.len() <= q.len() && q.contains(p)) || (q.len() <= p.len() && p.contains(q))
-        }) {
+        if out.iter().any(|(q, _)| contains(q, p) || contains(p, q)) {
             continue;
         }
         out.push((p, c));

@@ -52,11 +52,16 @@ const TABLE_LEN: u32 = 0x800;
 const ALPHA: u8 = 1;
 const NUMERIC: u8 = 2;
 const UPPER: u8 = 4;
+/// [`is_ignorable_mark`].
+const IGNORABLE: u8 = 8;
 
 struct CharTable {
     flags: Vec<u8>,
     /// The lower-case form when it is a single char, else `'\0'`.
     lower: Vec<char>,
+    /// That lower-case form with Greek and Hebrew folded (as [`normalize_word`] appends it),
+    /// else `'\0'`.
+    folded: Vec<char>,
 }
 
 fn char_table() -> &'static CharTable {
@@ -64,6 +69,7 @@ fn char_table() -> &'static CharTable {
     TABLE.get_or_init(|| {
         let mut flags = Vec::with_capacity(TABLE_LEN as usize);
         let mut lower = Vec::with_capacity(TABLE_LEN as usize);
+        let mut folded = Vec::with_capacity(TABLE_LEN as usize);
         for u in 0..TABLE_LEN {
             let c = char::from_u32(u).unwrap_or('\0');
             let mut f = 0;
@@ -76,15 +82,50 @@ fn char_table() -> &'static CharTable {
             if c.is_uppercase() {
                 f |= UPPER;
             }
+            if is_ignorable_mark(c) {
+                f |= IGNORABLE;
+            }
             flags.push(f);
             let mut l = c.to_lowercase();
-            lower.push(match (l.next(), l.next()) {
+            let single = match (l.next(), l.next()) {
                 (Some(x), None) => x,
                 _ => '\0',
+            };
+            lower.push(single);
+            folded.push(if single == '\0' {
+                '\0'
+            } else {
+                fold_hebrew(fold_greek(single))
             });
         }
-        CharTable { flags, lower }
+        CharTable {
+            flags,
+            lower,
+            folded,
+        }
     })
+}
+
+/// Alphabetic, numeric, upper-case and ignorable-mark flags of any char.
+#[inline]
+fn flags_of(tab: &CharTable, c: char) -> u8 {
+    if (c as u32) < TABLE_LEN {
+        return tab.flags[c as usize];
+    }
+    let mut f = 0;
+    if c.is_alphabetic() {
+        f |= ALPHA;
+        if c.is_uppercase() {
+            f |= UPPER;
+        }
+    }
+    if c.is_numeric() {
+        f |= NUMERIC;
+    }
+    if is_ignorable_mark(c) {
+        f |= IGNORABLE;
+    }
+    f
 }
 
 #[inline]
@@ -101,28 +142,6 @@ pub(crate) fn is_alphabetic(c: char) -> bool {
     match char_flags(c) {
         Some(f) => f & ALPHA != 0,
         None => c.is_alphabetic(),
-    }
-}
-
-#[inline]
-fn is_numeric(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_digit();
-    }
-    match char_flags(c) {
-        Some(f) => f & NUMERIC != 0,
-        None => c.is_numeric(),
-    }
-}
-
-#[inline]
-fn is_uppercase(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_uppercase();
-    }
-    match char_flags(c) {
-        Some(f) => f & UPPER != 0,
-        None => c.is_uppercase(),
     }
 }
 
@@ -203,10 +222,6 @@ pub fn is_emoji(c: char) -> bool {
         0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x2B50 | 0x2B55 | 0x1F000..=0x1F2FF | 0x2190..=0x21FF)
 }
 
-fn is_word_char(c: char) -> bool {
-    is_alphabetic(c) || is_numeric(c) || is_ignorable_mark(c)
-}
-
 /// Apostrophes and Hebrew geresh/gershayim that may sit inside a word (don't, צה"ל, ג׳וב).
 fn is_word_joiner(c: char) -> bool {
     matches!(c, '\'' | '’' | '׳' | '״' | '"')
@@ -264,6 +279,12 @@ impl Normalizer {
         } else {
             fold_hebrew(fold_greek(lc))
         };
+        self.push_folded(lc, out);
+    }
+
+    /// Append one lower-cased and folded char.
+    #[inline]
+    fn push_folded(&mut self, lc: char, out: &mut String) {
         if Some(lc) == self.last {
             self.run += 1;
             if self.run >= 3 {
@@ -281,9 +302,18 @@ impl Normalizer {
     /// Append the lower case of a word char (not a mark or joiner).
     #[inline]
     fn push_char(&mut self, c: char, out: &mut String) {
-        if c.is_ascii() {
-            self.push(c.to_ascii_lowercase(), out);
-            return;
+        self.push_char_with(char_table(), c, out);
+    }
+
+    /// [`Normalizer::push_char`] with the char table at hand.
+    #[inline]
+    fn push_char_with(&mut self, tab: &CharTable, c: char, out: &mut String) {
+        if (c as u32) < TABLE_LEN {
+            let f = tab.folded[c as usize];
+            if f != '\0' {
+                self.push_folded(f, out);
+                return;
+            }
         }
         match lower_single(c) {
             Some(lc) => self.push(lc, out),
@@ -403,68 +433,51 @@ fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
 pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>) {
     norms.clear();
     toks.clear();
+    let tab = char_table();
     let mut i = 0;
     while let Some((c, len)) = char_at(text, i) {
-        let word_start = if c.is_ascii() {
-            c.is_ascii_alphanumeric()
-        } else {
-            (is_alphabetic(c) || is_numeric(c)) && !is_ignorable_mark(c)
-        };
-        if word_start {
+        let fc = flags_of(tab, c);
+        // A word starts with a letter or digit (not a mark, even an alphabetic one).
+        if fc & (ALPHA | NUMERIC) != 0 && fc & IGNORABLE == 0 {
             let start = i;
             let norm_start = norms.len();
             let mut script = char_script(c);
             let mut letters = 0usize;
             let mut upper = 0usize;
-            let mut digits_only = is_numeric(c);
+            let mut digits_only = fc & NUMERIC != 0;
             let mut n = Normalizer::default();
             // Count a word char's letters and case, and append its normal form.
-            let mut take =
-                |ch: char, script: &mut Script, n: &mut Normalizer, norms: &mut String| {
-                    if ch.is_ascii() {
-                        if ch.is_ascii_alphabetic() {
-                            letters += 1;
-                            if ch.is_ascii_uppercase() {
-                                upper += 1;
-                            }
-                            if *script == Script::None {
-                                *script = Script::Latin;
-                            }
-                        }
-                        n.push(ch.to_ascii_lowercase(), norms);
-                        return;
+            let mut take = |ch: char, f: u8, script: &mut Script, n: &mut Normalizer| {
+                if f & ALPHA != 0 {
+                    letters += 1;
+                    if f & UPPER != 0 {
+                        upper += 1;
                     }
-                    if is_alphabetic(ch) {
-                        letters += 1;
-                        if is_uppercase(ch) {
-                            upper += 1;
-                        }
-                        if *script == Script::None {
-                            *script = char_script(ch);
-                        }
+                    if *script == Script::None {
+                        *script = char_script(ch);
                     }
-                    if !is_ignorable_mark(ch) {
-                        n.push_char(ch, norms);
-                    }
-                };
-            take(c, &mut script, &mut n, norms);
+                }
+                if f & IGNORABLE == 0 {
+                    n.push_char_with(tab, ch, norms);
+                }
+            };
+            take(c, fc, &mut script, &mut n);
             let mut end = i + len;
             while let Some((d, dl)) = char_at(text, end) {
-                let word_char = if d.is_ascii() {
-                    d.is_ascii_alphanumeric()
-                } else {
-                    is_word_char(d)
-                };
-                if word_char {
-                    if digits_only && !is_numeric(d) && !is_ignorable_mark(d) {
+                let fd = flags_of(tab, d);
+                if fd & (ALPHA | NUMERIC | IGNORABLE) != 0 {
+                    if fd & (NUMERIC | IGNORABLE) == 0 {
                         digits_only = false;
                     }
-                    take(d, &mut script, &mut n, norms);
+                    take(d, fd, &mut script, &mut n);
                     end += dl;
                 } else if is_word_joiner(d) {
                     // Keep the joiner only if a word character follows it.
                     match char_at(text, end + dl) {
-                        Some((nc, _)) if is_word_char(nc) && !is_ignorable_mark(nc) => {
+                        Some((nc, _))
+                            if flags_of(tab, nc) & (ALPHA | NUMERIC) != 0
+                                && flags_of(tab, nc) & IGNORABLE == 0 =>
+                        {
                             end += dl;
                         }
                         _ => break,
