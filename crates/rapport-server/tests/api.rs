@@ -82,6 +82,9 @@ struct Fixture {
     stage: i64,
     touchpoint: i64,
     token: i64,
+    case: i64,
+    rule: i64,
+    followup: i64,
 }
 
 async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixture {
@@ -236,7 +239,51 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         )
         .await
         .unwrap();
+    let (case, _) = s
+        .open_case(
+            a,
+            &rapport_domain::cases::NewCase {
+                title: "Detractor".into(),
+                priority: rapport_domain::cases::Priority::Normal,
+                source: rapport_domain::cases::CaseSource::Response,
+                response_id: Some(response),
+                source_ref: None,
+                customer_id: Some(customer.id),
+                touchpoint_id: Some(stp.id),
+                agent_id: None,
+                owner_id: None,
+                triggers: vec![],
+                original_nps: Some(9),
+                opened_at: chrono::Utc::now(),
+                notify_owner: false,
+            },
+        )
+        .await
+        .unwrap();
+    let rule = s
+        .create_alert_rule(a, &rapport_domain::alerts::default_rules()[0])
+        .await
+        .unwrap();
+    s.set_followup_plan(
+        a,
+        &rapport_domain::followups::FollowupPlan {
+            touchpoint_id: stp.id,
+            after_days: 30,
+            mode: rapport_domain::followups::FollowupMode::Call,
+            survey_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let followup = s
+        .schedule_followup(org, stp.id, customer.id, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
     Fixture {
+        case: case.id.0,
+        rule: rule.id.0,
+        followup: followup.0,
         survey: survey.id.0,
         survey_touchpoint: stp.id.0,
         response: response.0,
@@ -424,6 +471,80 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
         (
             m("POST"),
             format!("/api/v1/surveys/{}/close", f.survey),
+            Managers,
+            None,
+        ),
+        (m("GET"), "/api/v1/cases".into(), Leads, None),
+        (
+            m("POST"),
+            "/api/v1/cases".into(),
+            Leads,
+            Some(json!({"title": "Called about a late refund", "customer_id": f.customer})),
+        ),
+        (m("GET"), "/api/v1/cases/metrics".into(), Managers, None),
+        (m("GET"), format!("/api/v1/cases/{}", f.case), Leads, None),
+        (
+            m("POST"),
+            format!("/api/v1/cases/{}/transitions", f.case),
+            Leads,
+            Some(json!({"to": "contacted"})),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/cases/{}/notes", f.case),
+            Leads,
+            Some(json!({"kind": "customer_said", "body": "Nobody called me back."})),
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/cases/{}/owner", f.case),
+            Leads,
+            Some(json!({"owner_id": f.user})),
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/cases/{}/root_causes", f.case),
+            Leads,
+            Some(json!({"root_causes": ["billing"]})),
+        ),
+        (m("GET"), "/api/v1/alert-rules".into(), Managers, None),
+        (
+            m("POST"),
+            "/api/v1/alert-rules".into(),
+            Managers,
+            Some(json!({"name": "Angry", "conditions": [{"kind": "negative_sentiment", "min_anger": 0.5}]})),
+        ),
+        (m("GET"), format!("/api/v1/alert-rules/{}", f.rule), Managers, None),
+        (
+            m("PUT"),
+            format!("/api/v1/alert-rules/{}", f.rule),
+            Managers,
+            Some(json!({"name": "Detractor", "conditions": [{"kind": "nps_at_most", "value": 5}], "priority": "high"})),
+        ),
+        (m("GET"), "/api/v1/sla-policy".into(), Leads, None),
+        (
+            m("PUT"),
+            "/api/v1/sla-policy".into(),
+            Managers,
+            Some(json!(rapport_domain::cases::SlaPolicy::default())),
+        ),
+        (m("GET"), "/api/v1/followup-plans".into(), Leads, None),
+        (
+            m("PUT"),
+            "/api/v1/followup-plans".into(),
+            Managers,
+            Some(json!({"touchpoint_id": f.survey_touchpoint, "after_days": 14, "mode": "call"})),
+        ),
+        (m("GET"), "/api/v1/followups".into(), Leads, None),
+        (
+            m("POST"),
+            format!("/api/v1/followups/{}/result", f.followup),
+            Leads,
+            Some(json!({"state": "done", "outcome": "Happy with the repair"})),
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/alert-rules/{}", f.rule),
             Managers,
             None,
         ),

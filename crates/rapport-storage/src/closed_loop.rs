@@ -885,6 +885,10 @@ macro_rules! closed_loop_impl {
                     (None, r) => r.map(str::to_string),
                 };
                 cl_event(&mut tx, actor.org_id, id, "transition", Some(case.state), Some(t.to), None, body.as_deref(), actor.user_id, now).await?;
+                if t.to == CaseState::Resolved {
+                    // "Did we make it right?" goes out from a job, queued with the change.
+                    cl_job(&mut tx, actor.org_id, "case_followup", json!({ "case_id": id }), now).await?;
+                }
                 let case = cl_touch(&mut tx, actor, id, "transition", now).await?;
                 tx.commit().await?;
                 Ok(case)

@@ -9,3 +9,15 @@ email-reminder-body = A few days ago we asked how your recent contact with us we
 email-button = Answer the survey
 email-link-note = This link is personal and works until { $date }.
 email-footer = You receive this message because you agreed to hear from { $org } by e-mail. We send at most one reminder.
+
+## Case e-mails to colleagues. $name is the colleague, $title the case title.
+email-case-greeting = Hello { $name },
+email-case-open = Open it in Rapport:
+email-case-new-subject = New case for you: { $title }
+email-case-new-body = A customer needs us. The case "{ $title }" is yours; the first contact is due soon, and the customer's own words are on the case page.
+email-case-assigned-subject = A case was handed to you: { $title }
+email-case-assigned-body = A colleague handed you the case "{ $title }". Everything said so far is on the case page.
+email-case-breach-subject = Past its deadline: { $title }
+email-case-breach-body = The case "{ $title }" has passed its service-level deadline. This is not about blame: please check whether the owner needs help reaching the customer.
+email-case-alert-subject = A response needs your attention: { $title }
+email-case-alert-body = An alert rule flagged a response at your touchpoint: "{ $title }". Read it and decide whether to reach out.

@@ -9,3 +9,15 @@ email-reminder-body = לפני כמה ימים שאלנו איך הייתה הפ
 email-button = למענה על הסקר
 email-link-note = הקישור אישי ותקף עד { $date }.
 email-footer = קיבלתם הודעה זו כי הסכמתם לקבל הודעות דוא״ל מ־{ $org }. לא נשלח יותר מתזכורת אחת.
+
+## Case e-mails to colleagues. $name is the colleague, $title the case title.
+email-case-greeting = שלום { $name },
+email-case-open = לפתיחה ב-Rapport:
+email-case-new-subject = פנייה חדשה עבורך: { $title }
+email-case-new-body = לקוח זקוק לנו. הפנייה "{ $title }" באחריותך; מועד הקשר הראשון מתקרב, ודברי הלקוח במילותיו שלו מופיעים בדף הפנייה.
+email-case-assigned-subject = פנייה הועברה אליך: { $title }
+email-case-assigned-body = עמית או עמיתה העבירו אליך את הפנייה "{ $title }". כל מה שנאמר עד כה מופיע בדף הפנייה.
+email-case-breach-subject = עבר המועד: { $title }
+email-case-breach-body = הפנייה "{ $title }" עברה את מועד היעד שלה. זה לא עניין של אשמה: כדאי לבדוק אם האחראי צריך עזרה כדי להגיע ללקוח.
+email-case-alert-subject = תשובה שדורשת את תשומת לבך: { $title }
+email-case-alert-body = כלל התראה סימן תשובה בנקודת המגע שלך: "{ $title }". כדאי לקרוא ולהחליט אם לפנות ללקוח.

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3 document generated from the handlers.
 
+mod cases;
 mod customers;
 pub mod extract;
 mod journeys;
@@ -71,6 +72,19 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             customers::delete_customer
         ))
         .routes(routes!(journeys::list_journeys, journeys::create_journey))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::case_metrics_report))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::transition_case))
+        .routes(routes!(cases::add_note))
+        .routes(routes!(cases::assign_case))
+        .routes(routes!(cases::set_root_causes))
+        .routes(routes!(cases::list_rules, cases::create_rule))
+        .routes(routes!(cases::get_rule, cases::update_rule, cases::delete_rule))
+        .routes(routes!(cases::get_sla, cases::set_sla))
+        .routes(routes!(cases::list_plans, cases::set_plan))
+        .routes(routes!(cases::list_followups))
+        .routes(routes!(cases::complete_followup))
         .routes(routes!(
             journeys::get_journey,
             journeys::update_journey,

@@ -14,11 +14,9 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .as_i64()
         .ok_or_else(|| JobError::Permanent("payload lacks response_id".into()))?;
     let response = state.store.get_response(org, ResponseId(id)).await?;
-    if response.analysis.is_some() {
-        return Ok(()); // Analysed already (the demo seeds analyses with the responses).
-    }
-    let Some(comment) = response.comment.clone() else {
-        return Ok(());
+    let Some(comment) = response.comment.clone().filter(|_| response.analysis.is_none()) else {
+        // Nothing to read, or read already (a retried job): only the loop is left to close.
+        return super::alerts::close_loop(state, org, &response).await;
     };
     let settings = state.store.org_settings(org).await?;
     // The engine is CPU work; keep it off the async threads.
@@ -43,5 +41,6 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .store
         .set_response_analysis(response.id, &result)
         .await?;
-    Ok(())
+    let response = state.store.get_response(org, response.id).await?;
+    super::alerts::close_loop(state, org, &response).await
 }

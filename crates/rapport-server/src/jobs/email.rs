@@ -154,7 +154,7 @@ async fn skip_reason(
 }
 
 /// Absolute links need the address customers reach us at.
-fn public_base(state: &AppState) -> String {
+pub(crate) fn public_base(state: &AppState) -> String {
     match &state.config.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {

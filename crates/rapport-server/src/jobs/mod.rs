@@ -2,7 +2,9 @@
 //! retries failures with exponential back-off. Several Rapport instances can run workers on one
 //! PostgreSQL database; the queue hands each job to one of them.
 
+mod alerts;
 mod analysis;
+pub mod cases;
 pub mod email;
 
 use std::time::Duration as StdDuration;
@@ -68,6 +70,9 @@ const BATCH: i64 = 64;
 /// transaction at the end, failures one by one.
 async fn finish(state: &AppState, jobs: &[Job]) {
     let mut done = Vec::with_capacity(jobs.len());
+/// How often each worker escalates breached cases and sends due follow-up surveys.
+const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
+
     for job in jobs {
         // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the span
         // stack of whichever task the runtime polls next.
@@ -117,10 +122,20 @@ pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch:
                 if jobs[0].kind == JOB_ANALYZE_RESPONSE {
                     match state
                         .store
+    let mut last_sweep: Option<std::time::Instant> = None;
                         .claim_jobs(
                             &worker_id,
                             Utc::now(),
                             lease,
+        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+            last_sweep = Some(std::time::Instant::now());
+            if let Err(e) = cases::sweep(&state)
+                .instrument(tracing::info_span!("sweep"))
+                .await
+            {
+                tracing::warn!(error = %e, "case sweep failed; will try again");
+            }
+        }
                             JOB_ANALYZE_RESPONSE,
                             BATCH - 1,
                         )
