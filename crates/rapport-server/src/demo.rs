@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::password;
 
+mod cases;
 mod responses;
 
 /// The password of every demo login. Demo mode only: `rapport demo` prints it.
@@ -94,6 +95,8 @@ pub struct DemoSize {
     pub customers: usize,
     /// Survey responses spread over the last 12 months.
     pub responses: usize,
+    /// Cases opened from recent detractors, at every stage of the loop.
+    pub cases: usize,
 }
 
 impl Default for DemoSize {
@@ -102,6 +105,7 @@ impl Default for DemoSize {
             agents_per_team: 8,
             customers: 2000,
             responses: 20_000,
+            cases: 150,
         }
     }
 }
@@ -448,6 +452,9 @@ pub async fn seed(
         progress,
     )
     .await?;
+
+    let cases = cases::seed(store, actor, &mut rng, size.cases).await?;
+    progress("cases", cases as u64, cases as u64);
 
     let teams = store.list_teams(org.id).await?;
     Ok(DemoWorld {

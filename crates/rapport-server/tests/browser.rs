@@ -25,6 +25,7 @@ async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
             agents_per_team: 2,
             customers: 40,
             responses: 300,
+            cases: 10,
         },
         &|_, _, _| {},
     )

@@ -13,6 +13,7 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
         agents_per_team: 2,
         customers: 300,
         responses: 4000,
+        cases: 60,
     };
     let world = demo::seed(&*store, size, &|_, _, _| {}).await.unwrap();
     let org = world.org.id;
@@ -22,6 +23,18 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
     let surveys = store.list_surveys(org, None).await.unwrap();
     assert_eq!(surveys.len(), world.touchpoints());
     assert!(surveys.iter().all(|s| s.status == SurveyStatus::Published));
+
+    // Cases at every stage of the loop: open (some past their deadline) and finished.
+    use rapport_domain::cases::{CaseFilter, CaseState};
+    let every = CaseFilter { limit: 1000, ..Default::default() };
+    let (cases, total) = store.list_cases(org, &every).await.unwrap();
+    assert!(total >= 30, "demo cases: {total}");
+    for state in [CaseState::New, CaseState::Resolved, CaseState::Closed] {
+        assert!(cases.iter().any(|c| c.state == state), "a {state:?} case");
+    }
+    let late = CaseFilter { breached_at: Some(chrono::Utc::now()), open_only: true, limit: 1000, ..Default::default() };
+    assert!(store.list_cases(org, &late).await.unwrap().1 > 0, "some open cases are breached");
+    assert!(cases.iter().all(|c| c.owner_id.is_some()), "every case has an owner");
 
     let all = ResponseFilter::default();
     let total = &store.response_sums(org, &all, GroupBy::None).await.unwrap()[0];

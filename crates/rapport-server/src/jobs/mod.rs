@@ -48,6 +48,11 @@ impl From<rapport_storage::StorageError> for JobError {
 pub fn notify_worker(s: &AppState) {
     s.wake.notify_one();
 }
+/// What the alert rules see of a response (for seeders that open cases themselves).
+pub fn alerts_facts(r: &rapport_domain::voc::Response) -> rapport_domain::alerts::ResponseFacts {
+    alerts::facts(r)
+}
+
 
 /// Back-off before attempt `n + 1`: 2, 4, 8 … seconds, at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
