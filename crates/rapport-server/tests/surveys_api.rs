@@ -16,6 +16,7 @@ both_backends!(
     batches_are_all_or_nothing,
     the_worker_analyses_and_redacts_comments,
     invitations_are_single_use_links,
+    concurrent_submissions_share_commits_and_one_key_stores_one_response,
 );
 
 /// A published standard survey on a touchpoint, and a customer.
@@ -451,4 +452,78 @@ async fn invitations_are_single_use_links(app: TestApp) {
         (422, Some("customer_id")),
         "{e}"
     );
+}
+
+/// Concurrent submissions go through the group writer: one key stores one response however
+/// many requests race with it, every 201 is readable at once, and the worker's batches analyse
+/// them all.
+async fn concurrent_submissions_share_commits_and_one_key_stores_one_response(app: TestApp) {
+    let (callers, survey, _) = setup(&app, "g").await;
+    let url = app.url(&format!("/api/v1/surveys/{survey}/responses"));
+    let token = callers[3].token.clone();
+    let mut handles = vec![];
+    for i in 0..48 {
+        let (url, token) = (url.clone(), token.clone());
+        handles.push(tokio::spawn(async move {
+            let key = if i % 2 == 0 {
+                "shared".to_string()
+            } else {
+                format!("own-{i}")
+            };
+            let r = TestApp::client()
+                .post(url)
+                .bearer_auth(&token)
+                .header("Idempotency-Key", &key)
+                .json(&json!({"answers": {"nps": i % 9, "why_low": "The adjuster never called back."}}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap();
+            (i, status, body)
+        }));
+    }
+    let (mut shared, mut created, mut ids) = (vec![], 0, vec![]);
+    for h in handles {
+        let (i, status, body) = h.await.unwrap();
+        assert!(status == 201 || status == 200, "{status} {body}");
+        assert_eq!(status == 201, body["created"] == true);
+        created += usize::from(status == 201);
+        if i % 2 == 0 {
+            shared.push(body["id"].clone());
+        }
+        ids.push(body["id"].clone());
+    }
+    shared.dedup();
+    assert_eq!(shared.len(), 1, "one key, one response: {shared:?}");
+    assert_eq!(created, 25, "24 own keys and the shared one");
+    let lead = &callers[2];
+    assert_eq!(count(&app, lead).await, 25);
+    ids.sort_by_key(|v| v.as_i64());
+    ids.dedup();
+    // The worker takes the analyses in batches; wait for the queue to empty (a debug build of
+    // the text engine is slow), then every response has its analysis.
+    let started = std::time::Instant::now();
+    loop {
+        let counts = app.store.job_counts().await.unwrap();
+        let pending: i64 = counts
+            .iter()
+            .filter(|(state, _)| state == "queued" || state == "running")
+            .map(|(_, n)| n)
+            .sum();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "analysis queue not drained: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for id in &ids {
+        let (_, r) = app
+            .api(lead, Method::GET, &format!("/api/v1/responses/{id}"), None)
+            .await;
+        assert_eq!(r["analysis"]["language"], "en", "{r}");
+    }
 }
