@@ -30,7 +30,7 @@ struct NavItem {
     access: Access,
 }
 
-const NAV: [NavItem; 11] = [
+const NAV: [NavItem; 12] = [
     NavItem {
         href: "/",
         key: "nav-home",
@@ -54,6 +54,11 @@ const NAV: [NavItem; 11] = [
     NavItem {
         href: "/responses",
         key: "nav-responses",
+        access: Access::Leads,
+    },
+    NavItem {
+        href: "/cases",
+        key: "nav-cases",
         access: Access::Leads,
     },
     NavItem {
@@ -97,6 +102,7 @@ fn head(tr: &Tr, title: &str) -> Markup {
             link rel="stylesheet" href="/assets/app.css";
             link rel="stylesheet" href="/assets/surveys.css";
             link rel="stylesheet" href="/assets/insights.css";
+            link rel="stylesheet" href="/assets/cases.css";
         }
     }
 }

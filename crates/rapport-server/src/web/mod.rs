@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Works without JavaScript; every string comes from Fluent; every
 //! form post carries a CSRF token; user-supplied text is escaped and bidi-isolated.
 
+mod cases;
 mod charts;
 mod insights;
 mod journeys;
@@ -66,8 +67,13 @@ pub fn router() -> Router<AppState> {
             "/assets/insights.css",
             get(|| css(include_str!("../../assets/insights.css"))),
         )
+        .route(
+            "/assets/cases.css",
+            get(|| css(include_str!("../../assets/cases.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
+        .merge(cases::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {
