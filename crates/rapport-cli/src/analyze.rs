@@ -54,12 +54,13 @@ struct ErrorLine {
 }
 
 /// Write `{"id": …, <analysis fields>}` as one JSON object: the same bytes as a struct with
-/// `id` and a `#[serde(flatten)]` analysis, without flatten's map-serialiser detour.
+/// `id` and a `#[serde(flatten)]` analysis, without flatten's map-serialiser detour (the
+/// analysis writes its own JSON, see [`Analysis::write_json`]).
 fn write_output_line(out: &mut Vec<u8>, id: &Value, analysis: &Analysis) -> serde_json::Result<()> {
     out.extend_from_slice(b"{\"id\":");
     serde_json::to_writer(&mut *out, id)?;
     let start = out.len();
-    serde_json::to_writer(&mut *out, analysis)?;
+    analysis.write_json(out);
     // The analysis is a non-empty object: its opening brace becomes the separator.
     out[start] = b',';
     Ok(())

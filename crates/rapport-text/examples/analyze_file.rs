@@ -37,7 +37,12 @@ fn main() {
         out.extend_from_slice(b"{\"id\":");
         serde_json::to_writer(&mut out, &v["id"]).expect("serialise");
         let start = out.len();
-        serde_json::to_writer(&mut out, &a).expect("serialise");
+        debug_assert_eq!(serde_json::to_vec(&a).ok(), {
+            let mut v = Vec::new();
+            a.write_json(&mut v);
+            Some(v)
+        });
+        a.write_json(&mut out);
         out[start] = b',';
         out.push(b'\n');
         bytes += out.len();

@@ -53,6 +53,35 @@ fn fnv1a(ns: u8, s: &str) -> u32 {
     fnv_index(fnv_extend(fnv_start(ns), s.as_bytes()))
 }
 
+/// Sort feature indices (all below [`DIM`] = 2^18): an LSD radix sort in three passes of six
+/// bits for longer lists; the result is the same as `sort_unstable`.
+fn sort_indices(v: &mut Vec<u32>) {
+    if v.len() < 96 {
+        v.sort_unstable();
+        return;
+    }
+    debug_assert!(v.iter().all(|&x| (x as usize) < DIM));
+    let mut tmp = vec![0u32; v.len()];
+    for shift in [0, 6, 12] {
+        let mut counts = [0usize; 64];
+        for &x in v.iter() {
+            counts[(x >> shift) as usize & 63] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &x in v.iter() {
+            let b = (x >> shift) as usize & 63;
+            tmp[counts[b]] = x;
+            counts[b] += 1;
+        }
+        std::mem::swap(v, &mut tmp);
+    }
+}
+
 /// Dense lexicon/rule features, all roughly in [-1, 1].
 pub fn dense_features(r: &RuleScore) -> [f32; DENSE] {
     let f = |b: bool| if b { 1.0 } else { 0.0 };
@@ -127,32 +156,43 @@ pub(crate) fn features_with(doc: &Prepared, rules: &RuleScore, sparse: bool) -> 
             }
         }
         // Character 3- and 4-grams of "^w$", hashed over the UTF-8 bytes of each window (the
-        // same bytes as the window collected into a string).
-        bounds.clear();
+        // same bytes as the window collected into a string). A 4-gram's hash continues its
+        // leading 3-gram's hash by one char. (`idx` is sorted below, so the push order does not
+        // matter.)
+        let c = fnv_start(b'c');
         bytes.clear();
         bytes.push(b'^');
-        bounds.push(0);
-        for (i, _) in w.char_indices() {
-            bounds.push(1 + i);
-        }
         bytes.extend_from_slice(w.as_bytes());
-        bounds.push(bytes.len());
         bytes.push(b'$');
-        bounds.push(bytes.len());
-        // `bounds` holds the start of every char plus the end; chars = bounds.len() - 1.
-        let nchars = bounds.len() - 1;
-        // A 4-gram's hash continues its leading 3-gram's hash by one char. (`idx` is sorted
-        // below, so the push order does not matter.)
-        let c = fnv_start(b'c');
-        if nchars >= 3 {
-            for k in 0..=nchars - 3 {
-                let h3 = fnv_extend(c, &bytes[bounds[k]..bounds[k + 3]]);
+        if t.chars as usize == w.len() {
+            // ASCII: every char is one byte.
+            for (k, win) in bytes.windows(3).enumerate() {
+                let h3 = fnv_extend(c, win);
                 idx.push(fnv_index(h3));
-                if k + 4 <= nchars {
-                    idx.push(fnv_index(fnv_extend(
-                        h3,
-                        &bytes[bounds[k + 3]..bounds[k + 4]],
-                    )));
+                if let Some(&next) = bytes.get(k + 3) {
+                    idx.push(fnv_index(fnv_extend(h3, &[next])));
+                }
+            }
+        } else {
+            bounds.clear();
+            bounds.push(0);
+            for (i, _) in w.char_indices() {
+                bounds.push(1 + i);
+            }
+            bounds.push(bytes.len() - 1);
+            bounds.push(bytes.len());
+            // `bounds` holds the start of every char plus the end; chars = bounds.len() - 1.
+            let nchars = bounds.len() - 1;
+            if nchars >= 3 {
+                for k in 0..=nchars - 3 {
+                    let h3 = fnv_extend(c, &bytes[bounds[k]..bounds[k + 3]]);
+                    idx.push(fnv_index(h3));
+                    if k + 4 <= nchars {
+                        idx.push(fnv_index(fnv_extend(
+                            h3,
+                            &bytes[bounds[k + 3]..bounds[k + 4]],
+                        )));
+                    }
                 }
             }
         }
@@ -166,7 +206,7 @@ pub(crate) fn features_with(doc: &Prepared, rules: &RuleScore, sparse: bool) -> 
         };
         prev = Some(w);
     }
-    idx.sort_unstable();
+    sort_indices(&mut idx);
     let mut sparse: Vec<(u32, f32)> = Vec::with_capacity(idx.len());
     for i in idx {
         match sparse.last_mut() {
