@@ -2,9 +2,10 @@
 //! running inside the test, which records each message as it arrived on the wire.
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use common::smtp::{run_sink, Inbox, Mail};
 use common::{Caller, TestApp};
 use rapport_domain::model::*;
 use rapport_domain::*;
@@ -12,79 +13,9 @@ use rapport_server::state::AppState;
 use rapport_storage::{testing, Actor, OrgSettings};
 use reqwest::Method;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 const PUBLIC_URL: &str = "http://feedback.example";
-
-/// One message as the sink received it.
-#[derive(Debug, Clone)]
-struct Mail {
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-type Inbox = Arc<Mutex<Vec<Mail>>>;
-
-/// Speaks just enough SMTP (EHLO, MAIL, RCPT, DATA, QUIT) to accept what lettre sends.
-async fn run_sink(listener: TcpListener, inbox: Inbox) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        let inbox = inbox.clone();
-        tokio::spawn(async move {
-            let (r, mut w) = stream.into_split();
-            let mut r = BufReader::new(r);
-            let mut to = vec![];
-            w.write_all(b"220 sink ESMTP\r\n").await.ok();
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                let cmd = line.trim_end().to_ascii_uppercase();
-                let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
-                    b"250-sink\r\n250 8BITMIME\r\n"
-                } else if cmd.starts_with("RCPT TO:") {
-                    to.push(
-                        line.trim_end()[8..]
-                            .trim_matches(['<', '>', ' '])
-                            .to_string(),
-                    );
-                    b"250 ok\r\n"
-                } else if cmd == "DATA" {
-                    w.write_all(b"354 go on\r\n").await.ok();
-                    let mut data = vec![];
-                    let mut l = Vec::new();
-                    loop {
-                        l.clear();
-                        if r.read_until(b'\n', &mut l).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if l == b".\r\n" {
-                            break;
-                        }
-                        // Dot-unstuffing (RFC 5321 §4.5.2).
-                        data.extend_from_slice(if l.starts_with(b"..") { &l[1..] } else { &l });
-                    }
-                    inbox.lock().unwrap().push(Mail {
-                        to: std::mem::take(&mut to),
-                        data,
-                    });
-                    b"250 queued\r\n"
-                } else if cmd == "QUIT" {
-                    w.write_all(b"221 bye\r\n").await.ok();
-                    return;
-                } else {
-                    b"250 ok\r\n"
-                };
-                w.write_all(reply).await.ok();
-            }
-        });
-    }
-}
 
 struct World {
     app: TestApp,
@@ -470,22 +401,6 @@ async fn no_reminder_once_answered(db: testing::TestDb) {
         .unwrap()
         .unwrap();
     assert!(inv.used_at.is_some() && inv.reminder_sent_at.is_none());
-}
-
-macro_rules! on_both {
-    ($($name:ident),*) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(rapport_storage::testing::sqlite()).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some(db) = rapport_storage::testing::postgres().await else { return };
-                super::$name(db).await
-            })*
-        }
-    };
 }
 
 on_both!(

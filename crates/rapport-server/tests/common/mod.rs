@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod smtp;
 
 use std::sync::Arc;
 
@@ -28,6 +29,25 @@ macro_rules! both_backends {
             async fn $name() {
                 let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await else { return };
                 super::$name(app).await;
+            })*
+        }
+    };
+}
+
+/// Like `both_backends!`, for checks that configure the server themselves: each gets a fresh
+/// database (`testing::TestDb`) instead of a running app.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),*) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(rapport_storage::testing::sqlite()).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(db) = rapport_storage::testing::postgres().await else { return };
+                super::$name(db).await
             })*
         }
     };
