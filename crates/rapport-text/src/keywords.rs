@@ -245,14 +245,7 @@ pub fn extract_display(doc: &Prepared, k: usize) -> Vec<String> {
         .map(|(_, c)| {
             let (a, b) = (doc.word(c.pos).start, doc.word(c.pos + c.words - 1).end);
             let mut out = String::with_capacity(b - a);
-            for ch in doc.text[a..b].chars() {
-                if crate::normalize::is_ignorable_mark(ch) {
-                    continue;
-                }
-                crate::normalize::for_each_lowercase(ch, |c| {
-                    out.push(if c.is_whitespace() { ' ' } else { c })
-                });
-            }
+            crate::normalize::display_lower_into(&doc.text[a..b], &mut out);
             out
         })
         .collect()

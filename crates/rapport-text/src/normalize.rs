@@ -54,6 +54,8 @@ const NUMERIC: u8 = 2;
 const UPPER: u8 = 4;
 /// [`is_ignorable_mark`].
 const IGNORABLE: u8 = 8;
+/// `char::is_whitespace`.
+const WHITESPACE: u8 = 16;
 
 struct CharTable {
     flags: Vec<u8>,
@@ -84,6 +86,9 @@ fn char_table() -> &'static CharTable {
             }
             if is_ignorable_mark(c) {
                 f |= IGNORABLE;
+            }
+            if c.is_whitespace() {
+                f |= WHITESPACE;
             }
             flags.push(f);
             let mut l = c.to_lowercase();
@@ -156,6 +161,44 @@ fn lower_single(c: char) -> Option<char> {
     match (l.next(), l.next()) {
         (Some(x), None) => Some(x),
         _ => None,
+    }
+}
+
+/// Append `raw` lower-cased, without ignorable marks, with every whitespace char as a space:
+/// the display form of a keyword.
+pub(crate) fn display_lower_into(raw: &str, out: &mut String) {
+    if raw.is_ascii() {
+        out.extend(raw.bytes().map(|b| {
+            if matches!(b, b'\t'..=b'\r' | b' ') {
+                ' '
+            } else {
+                b.to_ascii_lowercase() as char
+            }
+        }));
+        return;
+    }
+    let tab = char_table();
+    let is_ws = |c: char| {
+        if (c as u32) < TABLE_LEN {
+            tab.flags[c as usize] & WHITESPACE != 0
+        } else {
+            c.is_whitespace()
+        }
+    };
+    for ch in raw.chars() {
+        if (ch as u32) < TABLE_LEN {
+            if tab.flags[ch as usize] & IGNORABLE != 0 {
+                continue;
+            }
+            let l = tab.lower[ch as usize];
+            if l != '\0' || ch == '\0' {
+                out.push(if is_ws(l) { ' ' } else { l });
+                continue;
+            }
+        } else if is_ignorable_mark(ch) {
+            continue;
+        }
+        for_each_lowercase(ch, |c| out.push(if is_ws(c) { ' ' } else { c }));
     }
 }
 
