@@ -21,8 +21,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::TextError;
 use crate::normalize::{
-    char_script, greek_stem, normalize_word, prefix_stems, tokenize, tokenize_into, Script, Tok,
-    TokenKind,
+    char_script, greek_stem, normalize_word, plain_word_norm, prefix_stems, tokenize,
+    tokenize_into, Script, Tok, TokenKind,
 };
 
 /// One element of a cue pattern.
@@ -296,11 +296,14 @@ impl CueSet {
                 None => (raw, false),
             };
             // A pattern word may itself contain punctuation ("e-mail"): keep its word pieces.
-            let pieces: Vec<String> = tokenize(body)
-                .into_iter()
-                .filter(|t| t.kind != TokenKind::Punct)
-                .map(|t| t.norm)
-                .collect();
+            let pieces: Vec<String> = match plain_word_norm(body) {
+                Some(w) => vec![w],
+                None => tokenize(body)
+                    .into_iter()
+                    .filter(|t| t.kind != TokenKind::Punct)
+                    .map(|t| t.norm)
+                    .collect(),
+            };
             let n = pieces.len();
             for (i, p) in pieces.into_iter().enumerate() {
                 let s = normalize_word(&p).0;

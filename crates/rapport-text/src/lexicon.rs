@@ -5,7 +5,8 @@ use rustc_hash::FxHashMap;
 use crate::cues::Prepared;
 use crate::error::TextError;
 use crate::normalize::{
-    greek_stem, normalize_word, prefix_stems, squeeze, tokenize, Script, Tok, TokenKind,
+    greek_stem, normalize_word, plain_word_norm, prefix_stems, squeeze, tokenize, Script, Tok,
+    TokenKind,
 };
 
 /// A lexicon for one language: single words, their stems (Greek) and multi-word phrases.
@@ -67,16 +68,19 @@ impl Lexicon {
 
     /// Add or replace one term (a word or a phrase).
     pub fn insert(&mut self, term: &str, valence: f32) {
-        let words: Vec<String> = tokenize(term)
-            .into_iter()
-            .filter(|t| {
-                matches!(
-                    t.kind,
-                    TokenKind::Word | TokenKind::Number | TokenKind::Emoji
-                )
-            })
-            .map(|t| t.norm)
-            .collect();
+        let words: Vec<String> = match plain_word_norm(term) {
+            Some(w) => vec![w],
+            None => tokenize(term)
+                .into_iter()
+                .filter(|t| {
+                    matches!(
+                        t.kind,
+                        TokenKind::Word | TokenKind::Number | TokenKind::Emoji
+                    )
+                })
+                .map(|t| t.norm)
+                .collect(),
+        };
         match words.len() {
             0 => {}
             1 => {

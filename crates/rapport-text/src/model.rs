@@ -404,10 +404,13 @@ impl LinearModel {
             return Err(bad("truncated"));
         }
         let mut o = 22;
-        let weights: Vec<f32> = b[o..o + dim * CLASSES * 2]
-            .chunks_exact(2)
-            .map(|p| i16::from_le_bytes([p[0], p[1]]) as f32 * scale)
-            .collect();
+        let mut weights = vec![0f32; dim * CLASSES];
+        for (w, p) in weights
+            .iter_mut()
+            .zip(b[o..o + dim * CLASSES * 2].chunks_exact(2))
+        {
+            *w = i16::from_le_bytes([p[0], p[1]]) as f32 * scale;
+        }
         o += dim * CLASSES * 2;
         let mut f = || {
             let v = f32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);

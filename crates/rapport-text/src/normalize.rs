@@ -389,6 +389,18 @@ pub fn squeeze(word: &str) -> String {
     out
 }
 
+/// The normalised form of `term` if it is one plain word (letters and digits only), which is
+/// then its only token; `None` for anything else. A shortcut for building word lists.
+pub(crate) fn plain_word_norm(term: &str) -> Option<String> {
+    let tab = char_table();
+    let plain = !term.is_empty()
+        && term.chars().all(|c| {
+            let f = flags_of(tab, c);
+            f & (ALPHA | NUMERIC) != 0 && f & IGNORABLE == 0
+        });
+    plain.then(|| normalize_word(term).0)
+}
+
 /// Split text into word, number, emoji and punctuation tokens, with byte offsets.
 ///
 /// Never panics; any Unicode input (bidi controls, lone combining marks, huge strings) is fine.
