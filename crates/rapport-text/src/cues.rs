@@ -215,17 +215,32 @@ pub struct CueSet {
     /// First word (exact) → cue indices.
     by_word: FxHashMap<String, Vec<usize>>,
     /// First two letters of a first-word prefix pattern → cue indices.
-    by_prefix: FxHashMap<String, Vec<usize>>,
+    by_prefix: FxHashMap<u64, Vec<usize>>,
     /// Greek stem of a first word longer than four letters → cue indices.
     by_greek_stem: FxHashMap<String, Vec<usize>>,
 }
 
-/// The first two chars of a word (all of it if shorter), borrowed.
-fn first_two_chars(w: &str) -> &str {
-    match w.char_indices().nth(2) {
-        Some((i, _)) => &w[..i],
-        None => w,
+/// The first two chars of a word (all of it if shorter) as an integer key: their UTF-8 bytes
+/// (at most eight), zero-padded. Words hold no NUL chars, so distinct prefixes get distinct
+/// keys.
+fn first_two_chars_key(w: &str) -> u64 {
+    let b = w.as_bytes();
+    let char_len = |lead: u8| match lead {
+        0..=0x7F => 1,
+        0x80..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    };
+    let mut end = 0;
+    for _ in 0..2 {
+        match b.get(end) {
+            Some(&lead) => end += char_len(lead),
+            None => break,
+        }
     }
+    let mut key = [0u8; 8];
+    key[..end].copy_from_slice(&b[..end]);
+    u64::from_le_bytes(key)
 }
 
 impl CueSet {
@@ -240,7 +255,11 @@ impl CueSet {
                     (&mut self.by_word, p.clone())
                 }
             }
-            Part::Prefix(p) => (&mut self.by_prefix, first_two_chars(p).to_string()),
+            Part::Prefix(p) => {
+                let key = first_two_chars_key(p);
+                self.by_prefix.entry(key).or_default().push(id);
+                return;
+            }
             Part::Gap => unreachable!("first part is a word"),
         };
         map.entry(key).or_default().push(id);
@@ -369,7 +388,7 @@ impl CueSet {
             let mut nl = 0;
             let mut add = |w: &str, greek_stem: Option<&str>| {
                 lists[nl] = self.by_word.get(w);
-                lists[nl + 1] = self.by_prefix.get(first_two_chars(w));
+                lists[nl + 1] = self.by_prefix.get(&first_two_chars_key(w));
                 nl += 2;
                 if let Some(s) = greek_stem {
                     lists[nl] = self.by_greek_stem.get(s);

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 
 use crate::cues::Prepared;
 use crate::lexicon::Lexicon;
@@ -48,18 +48,22 @@ const OTHER: &[&str] = &[
     "ne", "ca", "si",
 ];
 
-fn word_set(words: &'static [&'static str]) -> FxHashSet<&'static str> {
-    words.iter().copied().collect()
-}
-
-fn is_en_word(w: &str) -> bool {
-    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| word_set(EN)).contains(w)
-}
-
-fn is_other_word(w: &str) -> bool {
-    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| word_set(OTHER)).contains(w)
+/// Whether a word is in [`EN`] and whether it is in [`OTHER`], in one lookup.
+fn word_lists(w: &str) -> (bool, bool) {
+    static MAP: OnceLock<FxHashMap<&'static str, (bool, bool)>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m: FxHashMap<&'static str, (bool, bool)> = FxHashMap::default();
+        for w in EN {
+            m.entry(w).or_default().0 = true;
+        }
+        for w in OTHER {
+            m.entry(w).or_default().1 = true;
+        }
+        m
+    })
+    .get(w)
+    .copied()
+    .unwrap_or_default()
 }
 
 /// Number of alphabetic chars in a word (ASCII fast path).
@@ -144,8 +148,7 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
         if !w.is_ascii() {
             accented += w.chars().filter(|c| !c.is_ascii()).count();
         }
-        let is_en = is_en_word(w);
-        let is_other = is_other_word(w);
+        let (is_en, is_other) = word_lists(w);
         if is_en {
             en_score += 1.0;
         } else if en_lexicon.word(w, Script::Latin).is_some_and(|v| v != 0.0) {

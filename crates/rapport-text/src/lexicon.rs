@@ -167,6 +167,22 @@ impl Lexicon {
             })
         };
         if doubled {
+            if norm.len() <= 64 && norm.is_ascii() {
+                // Squeeze an ASCII word on the stack.
+                let mut buf = [0u8; 64];
+                let mut n = 0;
+                for &b in norm.as_bytes() {
+                    if n == 0 || buf[n - 1] != b {
+                        buf[n] = b;
+                        n += 1;
+                    }
+                }
+                let sq = std::str::from_utf8(&buf[..n]).unwrap_or_default();
+                if sq != norm {
+                    return self.entries.get(sq).and_then(|e| e.word);
+                }
+                return None;
+            }
             let sq = squeeze(norm);
             if sq != norm {
                 return self.entries.get(&sq).and_then(|e| e.word);
