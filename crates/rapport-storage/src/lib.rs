@@ -380,8 +380,6 @@ pub trait Storage: ClosedLoopStore + Send + Sync + 'static {
     /// Marks every queued job of `kind` done; for seeders that did the work themselves.
     /// Returns how many.
     async fn complete_queued_jobs(&self, kind: &str, now: DateTime<Utc>) -> StorageResult<u64>;
-}
-
     /// Takes up to `limit` due jobs of one `kind` at once (as [`Storage::claim_job`] does one),
     /// oldest first; no job is handed to two workers.
     async fn claim_jobs(
@@ -394,6 +392,12 @@ pub trait Storage: ClosedLoopStore + Send + Sync + 'static {
     ) -> StorageResult<Vec<Job>>;
     /// Marks many jobs done in one transaction.
     async fn complete_jobs(&self, ids: &[i64], now: DateTime<Utc>) -> StorageResult<()>;
+    /// `get_survey`, answered from memory when read less than a second ago (and not changed
+    /// through this store since): for the hot submission path, where a survey closed by another
+    /// instance may still take responses for up to that second.
+    async fn get_survey_recent(&self, org: OrgId, id: SurveyId) -> StorageResult<Survey>;
+}
+
 /// Per-organisation settings for collecting feedback.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,

@@ -325,7 +325,12 @@ pub(crate) struct GroupItem {
 #[derive(Default)]
 pub(crate) struct ResponseGroup {
     tx: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<GroupItem>>>,
+    /// (org, survey) → the survey as read then; see `Storage::get_survey_recent`.
+    surveys: std::sync::Mutex<std::collections::HashMap<(i64, i64), (std::time::Instant, Survey)>>,
 }
+
+/// How long `get_survey_recent` may answer from memory.
+pub(crate) const SURVEY_FRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl ResponseGroup {
     /// Queues `item` for the writer, starting one with `start` if none runs (first use, or the
@@ -348,6 +353,36 @@ impl ResponseGroup {
         start(receiver);
         *guard = Some(sender);
     }
+
+    pub(crate) fn recent_survey(&self, org: OrgId, id: SurveyId) -> Option<Survey> {
+        let cache = self.surveys.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&(org.0, id.0))
+            .filter(|(at, _)| at.elapsed() < SURVEY_FRESH)
+            .map(|(_, s)| s.clone())
+    }
+
+    pub(crate) fn remember_survey(&self, org: OrgId, at: std::time::Instant, survey: &Survey) {
+        let mut cache = self.surveys.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 1000 {
+            cache.retain(|_, (t, _)| t.elapsed() < SURVEY_FRESH);
+        }
+        cache.insert((org.0, survey.id.0), (at, survey.clone()));
+    }
+
+    /// Called after a survey's status or version changes in this process.
+    pub(crate) fn forget_survey(&self, id: i64) {
+        let mut cache = self.surveys.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|(_, s), _| *s != id);
+    }
+}
+
+/// The columns that make a response unique within its survey, with this response's values.
+pub(crate) fn key_columns(r: &NewResponse) -> [(&'static str, Option<&str>); 2] {
+    [
+        ("idempotency_key", r.idempotency_key.as_deref()),
+        ("external_id", r.external_id.as_deref()),
+    ]
 }
 
 /// What one transaction of response inserts has learned so far.
@@ -357,6 +392,10 @@ pub(crate) struct InsertCtx {
     pub places: std::collections::HashMap<(i64, i64), (i64, i64, i64, String)>,
     /// (org, response) of every analysis job to queue before the commit.
     pub jobs: Vec<(i64, i64)>,
+    /// (survey, key column) pairs whose keys in this transaction were all looked up at once;
+    /// `known` then holds every such key that names a response, including those inserted since.
+    pub prefetched: std::collections::HashSet<(i64, usize)>,
+    pub known: std::collections::HashMap<(i64, usize, String), i64>,
 }
 
 /// Free functions shared by the VoC methods of one backend.
@@ -371,14 +410,19 @@ macro_rules! voc_helpers {
             r: &NewResponse,
             ctx: &mut $crate::sql_voc::InsertCtx,
         ) -> StorageResult<(ResponseId, bool)> {
-            for (col, val) in [("idempotency_key", r.idempotency_key.as_deref()), ("external_id", r.external_id.as_deref())] {
+            for (ci, (col, val)) in $crate::sql_voc::key_columns(r).into_iter().enumerate() {
                 if let Some(val) = val {
-                    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM responses WHERE survey_id = $1 AND {col} = $2"))
-                        .bind(r.survey_id.0)
-                        .bind(val)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                    if let Some((id,)) = found {
+                    let found = if ctx.prefetched.contains(&(r.survey_id.0, ci)) {
+                        ctx.known.get(&(r.survey_id.0, ci, val.to_string())).copied()
+                    } else {
+                        let row: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM responses WHERE survey_id = $1 AND {col} = $2"))
+                            .bind(r.survey_id.0)
+                            .bind(val)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                        row.map(|(id,)| id)
+                    };
+                    if let Some(id) = found {
                         return Ok((ResponseId(id), false));
                     }
                 }
@@ -465,6 +509,11 @@ macro_rules! voc_helpers {
             // Every response is analysed, even without a comment, so the worker records that
             // it saw it; analysis never blocks the acknowledgement.
             ctx.jobs.push((org.0, id));
+            for (ci, (_, val)) in $crate::sql_voc::key_columns(r).into_iter().enumerate() {
+                if let Some(val) = val {
+                    ctx.known.insert((r.survey_id.0, ci, val.to_string()), id);
+                }
+            }
             Ok((ResponseId(id), true))
         }
 
@@ -524,6 +573,30 @@ macro_rules! voc_helpers {
         ) -> StorageResult<Vec<StorageResult<(ResponseId, bool)>>> {
             let mut tx = pool.begin_with(begin).await?;
             let mut ctx = $crate::sql_voc::InsertCtx::default();
+            // One look-up per (survey, key column) for the whole group, not one per submission.
+            let mut keys: std::collections::BTreeMap<(i64, usize), Vec<&str>> = Default::default();
+            for item in batch {
+                for (ci, (_, val)) in $crate::sql_voc::key_columns(&item.new).into_iter().enumerate() {
+                    if let Some(val) = val {
+                        keys.entry((item.new.survey_id.0, ci)).or_default().push(val);
+                    }
+                }
+            }
+            for ((survey, ci), vals) in keys {
+                let col = $crate::sql_voc::key_columns(&batch[0].new)[ci].0;
+                for chunk in vals.chunks(500) {
+                    let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!("SELECT {col}, id FROM responses WHERE survey_id = $1 AND {col} IN ({})", marks.join(", "));
+                    let mut q = sqlx::query_as::<_, (String, i64)>(&sql).bind(survey);
+                    for v in chunk {
+                        q = q.bind(*v);
+                    }
+                    for (key, id) in q.fetch_all(&mut *tx).await? {
+                        ctx.known.insert((survey, ci, key), id);
+                    }
+                }
+                ctx.prefetched.insert((survey, ci));
+            }
             let mut out = Vec::with_capacity(batch.len());
             for item in batch {
                 match insert_response_tx(&mut tx, item.org, &item.new, &mut ctx).await {
@@ -702,6 +775,7 @@ macro_rules! with_voc_methods {
                 .await?;
             audit(&mut tx, actor, "update", "survey", id, json!({"version": version})).await?;
             tx.commit().await?;
+            self.group.forget_survey(id.0);
             self.get_survey(actor.org_id, id).await
         }
 
@@ -719,6 +793,7 @@ macro_rules! with_voc_methods {
             }
             audit(&mut tx, actor, status.as_str(), "survey", id, json!({})).await?;
             tx.commit().await?;
+            self.group.forget_survey(id.0);
             self.get_survey(actor.org_id, id).await
         }
 
@@ -1076,6 +1151,16 @@ macro_rules! with_voc_methods {
             }
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn get_survey_recent(&self, org: OrgId, id: SurveyId) -> StorageResult<Survey> {
+            if let Some(s) = self.group.recent_survey(org, id) {
+                return Ok(s);
+            }
+            let at = std::time::Instant::now();
+            let survey = self.get_survey(org, id).await?;
+            self.group.remember_survey(org, at, &survey);
+            Ok(survey)
         }
         });
     };

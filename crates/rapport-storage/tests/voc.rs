@@ -702,6 +702,45 @@ async fn concurrent_submissions_share_commits_and_keys_stay_unique(
     ids.sort();
     ids.dedup();
     assert_eq!((jobs.len(), ids.len()), (90, 90));
+
+    // An external id is unique per survey too, whatever the idempotency keys say.
+    let mut handles = vec![];
+    for i in 0..6 {
+        let s = store.clone();
+        let w = w.clone();
+        handles.push(tokio::spawn(async move {
+            let mut r = response(
+                &w,
+                &w.survey,
+                &[("nps", RawAnswer::Number(5.0))],
+                Some(&format!("ext-key-{i}")),
+            );
+            r.external_id = Some("crm-1".into());
+            s.insert_response(org, &r).await.unwrap()
+        }));
+    }
+    let mut results = vec![];
+    for h in handles {
+        results.push(h.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|(_, new)| *new).count(), 1);
+    assert!(results.iter().all(|(id, _)| *id == results[0].0));
+
+    // The recent-survey cache forgets a survey this store publishes or closes.
+    let draft = store.get_survey_recent(org, w.survey.id).await.unwrap();
+    assert_eq!(draft.status, SurveyStatus::Draft);
+    store
+        .set_survey_status(w.actor, w.survey.id, SurveyStatus::Published)
+        .await
+        .unwrap();
+    let open = store.get_survey_recent(org, w.survey.id).await.unwrap();
+    assert_eq!(open.status, SurveyStatus::Published);
+    store
+        .set_survey_status(w.actor, w.survey.id, SurveyStatus::Closed)
+        .await
+        .unwrap();
+    let closed = store.get_survey_recent(org, w.survey.id).await.unwrap();
+    assert_eq!(closed.status, SurveyStatus::Closed);
 }
 
 async fn batch_claims_never_hand_a_job_to_two_workers(store: Arc<dyn Storage>, url: &str) {
