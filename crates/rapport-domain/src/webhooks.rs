@@ -143,6 +143,77 @@ pub struct DeliveryAttempt {
     pub duration_ms: i64,
 }
 
+/// How an inbound helpdesk or contact-centre event maps onto Rapport: JSON pointers (RFC 6901,
+/// e.g. `/ticket/requester/id`) into the sender's payload. Generic, so any system that can
+/// POST JSON can trigger a survey when a ticket is solved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InboundMapping {
+    /// Where the event type is, e.g. `/type`.
+    pub event_pointer: String,
+    /// Event types that mean "service delivered: ask the customer", e.g. `["ticket.solved"]`.
+    pub trigger_values: Vec<String>,
+    /// The sender's id of the ticket or interaction: repeated deliveries of it send one survey.
+    pub ticket_pointer: String,
+    /// The customer's id in the sender's system (our customer external id).
+    pub customer_pointer: String,
+    #[serde(default)]
+    pub email_pointer: Option<String>,
+    #[serde(default)]
+    pub name_pointer: Option<String>,
+    /// `en`, `he` or `el`; the organisation's default when absent.
+    #[serde(default)]
+    pub locale_pointer: Option<String>,
+    /// The survey to send.
+    pub survey_id: i64,
+    /// Customers first seen through this source agreed to service e-mails (your helpdesk's
+    /// terms say so). Customers Rapport already knows keep their own consent.
+    #[serde(default)]
+    pub new_customers_consent_to_email: bool,
+}
+
+impl InboundMapping {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let pointers = [
+            ("event_pointer", Some(&self.event_pointer)),
+            ("ticket_pointer", Some(&self.ticket_pointer)),
+            ("customer_pointer", Some(&self.customer_pointer)),
+            ("email_pointer", self.email_pointer.as_ref()),
+            ("name_pointer", self.name_pointer.as_ref()),
+            ("locale_pointer", self.locale_pointer.as_ref()),
+        ];
+        for (field, p) in pointers {
+            if let Some(p) = p {
+                if !p.starts_with('/') || p.len() > 200 {
+                    return Err(DomainError::new(
+                        field,
+                        "must be a JSON pointer such as /ticket/id",
+                    ));
+                }
+            }
+        }
+        if self.trigger_values.is_empty() || self.trigger_values.iter().any(|v| v.trim().is_empty())
+        {
+            return Err(DomainError::new(
+                "trigger_values",
+                "name at least one event type, e.g. ticket.solved",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A registered inbound source. Its address carries an unguessable id; its secret signs bodies.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct InboundSource {
+    pub id: i64,
+    pub name: String,
+    /// The path to POST to: `/api/v1/inbound/{public_id}`.
+    pub public_id: String,
+    pub mapping: InboundMapping,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +255,25 @@ mod tests {
         );
         assert!(spec("https://x", &["*"]).wants("case.closed"));
         assert!(!spec("https://x", &["case.created"]).wants("case.closed"));
+    }
+
+    #[test]
+    fn inbound_mappings_name_the_bad_pointer() {
+        let mut m = InboundMapping {
+            event_pointer: "/type".into(),
+            trigger_values: vec!["ticket.solved".into()],
+            ticket_pointer: "/ticket/id".into(),
+            customer_pointer: "/ticket/requester/id".into(),
+            email_pointer: Some("ticket.requester.email".into()),
+            name_pointer: None,
+            locale_pointer: None,
+            survey_id: 1,
+            new_customers_consent_to_email: false,
+        };
+        assert_eq!(m.validate().unwrap_err().field, "email_pointer");
+        m.email_pointer = Some("/ticket/requester/email".into());
+        m.validate().unwrap();
+        m.trigger_values.clear();
+        assert_eq!(m.validate().unwrap_err().field, "trigger_values");
     }
 }

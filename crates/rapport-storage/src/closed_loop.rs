@@ -185,6 +185,36 @@ pub trait ClosedLoopStore: Send + Sync {
         now: DateTime<Utc>,
         limit: i64,
     ) -> StorageResult<Vec<DueSurveyFollowup>>;
+
+    // ---- inbound helpdesk events ----
+    async fn create_inbound_source(
+        &self,
+        actor: Actor,
+        name: &str,
+        public_id: &str,
+        secret: &str,
+        mapping: &InboundMapping,
+    ) -> StorageResult<InboundSource>;
+    async fn list_inbound_sources(&self, org: OrgId) -> StorageResult<Vec<InboundSource>>;
+    async fn delete_inbound_source(&self, actor: Actor, id: i64) -> StorageResult<()>;
+    /// The active source behind a public id, with its organisation and secret.
+    async fn inbound_source_by_public_id(
+        &self,
+        public_id: &str,
+    ) -> StorageResult<Option<(OrgId, InboundSource, String)>>;
+    async fn customer_by_external_id(
+        &self,
+        org: OrgId,
+        external_id: &str,
+    ) -> StorageResult<Option<rapport_domain::model::Customer>>;
+    /// Records an event by the sender's id; `false` when it was seen before (do nothing again).
+    async fn record_inbound_event(
+        &self,
+        source: i64,
+        external_id: &str,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
 }
 
 pub(crate) const CASE_COLS: &str = "id, org_id, title, state, outcome, priority, source, response_id, source_ref, \
@@ -1351,6 +1381,89 @@ macro_rules! closed_loop_impl {
                     out.push(DueSurveyFollowup { org_id: OrgId(org), task, survey_id: SurveyId(survey) });
                 }
                 Ok(out)
+            }
+
+            async fn create_inbound_source(&self, actor: Actor, name: &str, public_id: &str, secret: &str, mapping: &InboundMapping) -> StorageResult<InboundSource> {
+                let mut tx = self.begin().await?;
+                ensure_in_org(&mut tx, "surveys", "survey_id", mapping.survey_id, actor.org_id).await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO inbound_sources (org_id, name, public_id, secret, mapping, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
+                )
+                .bind(actor.org_id.0)
+                .bind(name.trim())
+                .bind(public_id)
+                .bind(secret)
+                .bind(json!(mapping).to_string())
+                .bind(Utc::now())
+                .fetch_one(&mut *tx)
+                .await?;
+                audit(&mut tx, actor, "create", "inbound_source", id, json!({ "name": name })).await?;
+                tx.commit().await?;
+                self.list_inbound_sources(actor.org_id).await?.into_iter().find(|s| s.id == id).ok_or(StorageError::NotFound { entity: "inbound source" })
+            }
+
+            async fn list_inbound_sources(&self, org: OrgId) -> StorageResult<Vec<InboundSource>> {
+                let rows: Vec<(i64, String, String, String, bool, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT id, name, public_id, mapping, active, created_at FROM inbound_sources WHERE org_id = $1 ORDER BY id",
+                )
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, name, public_id, mapping, active, created_at)| {
+                        Ok(InboundSource { id, name, public_id, mapping: serde_json::from_str(&mapping).map_err(|e| StorageError::Corrupt(format!("inbound mapping: {e}")))?, active, created_at })
+                    })
+                    .collect()
+            }
+
+            async fn delete_inbound_source(&self, actor: Actor, id: i64) -> StorageResult<()> {
+                let mut tx = self.begin().await?;
+                let done = sqlx::query("DELETE FROM inbound_sources WHERE id = $1 AND org_id = $2").bind(id).bind(actor.org_id.0).execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Err(StorageError::NotFound { entity: "inbound source" });
+                }
+                audit(&mut tx, actor, "delete", "inbound_source", id, json!({})).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn inbound_source_by_public_id(&self, public_id: &str) -> StorageResult<Option<(OrgId, InboundSource, String)>> {
+                let row: Option<(i64, i64, String, String, String, String, bool, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT id, org_id, name, public_id, secret, mapping, active, created_at FROM inbound_sources WHERE public_id = $1 AND active = TRUE",
+                )
+                .bind(public_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(id, org, name, public_id, secret, mapping, active, created_at)| {
+                    let mapping = serde_json::from_str(&mapping).map_err(|e| StorageError::Corrupt(format!("inbound mapping: {e}")))?;
+                    Ok((OrgId(org), InboundSource { id, name, public_id, mapping, active, created_at }, secret))
+                })
+                .transpose()
+            }
+
+            async fn customer_by_external_id(&self, org: OrgId, external_id: &str) -> StorageResult<Option<rapport_domain::model::Customer>> {
+                let id: Option<(i64,)> = sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2")
+                    .bind(org.0)
+                    .bind(external_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match id {
+                    Some((id,)) => Ok(Some(self.get_customer(org, CustomerId(id)).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn record_inbound_event(&self, source: i64, external_id: &str, outcome: &str, now: DateTime<Utc>) -> StorageResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO inbound_events (source_id, external_id, received_at, outcome) VALUES ($1, $2, $3, $4) ON CONFLICT (source_id, external_id) DO NOTHING",
+                )
+                .bind(source)
+                .bind(external_id)
+                .bind(now)
+                .bind(outcome)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
         }
     };
