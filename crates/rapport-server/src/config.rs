@@ -22,6 +22,8 @@ pub struct Config {
     pub mail_from: String,
     /// How long after an invitation e-mail its single reminder goes out.
     pub reminder_after: chrono::Duration,
+    /// The first webhook retry waits this long; each further one twice as long (at most an hour).
+    pub webhook_retry_base: chrono::Duration,
 }
 
 impl Config {
@@ -36,6 +38,7 @@ impl Config {
             smtp_url: None,
             mail_from: "Rapport <rapport@localhost>".into(),
             reminder_after: chrono::Duration::days(3),
+            webhook_retry_base: chrono::Duration::seconds(2),
         }
     }
 
@@ -70,6 +73,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("reminder_after", &self.reminder_after)
+            .field("webhook_retry_base", &self.webhook_retry_base)
             .finish()
     }
 }

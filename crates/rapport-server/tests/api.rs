@@ -72,6 +72,8 @@ async fn health_ready_metrics_and_openapi_answer(app: TestApp) {
 
 /// Ids of records in the caller's organisation that routes can act on.
 struct Fixture {
+    webhook: i64,
+    delivery: i64,
     survey: i64,
     survey_touchpoint: i64,
     response: i64,
@@ -90,6 +92,34 @@ struct Fixture {
 async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixture {
     let a = Actor::system(org);
     let s = &app.store;
+    // Nothing listens on the discard port: the delivery stays pending, retried in the background.
+    let webhook = s
+        .create_webhook(
+            a,
+            &rapport_domain::webhooks::WebhookSpec {
+                url: "http://127.0.0.1:9/hook".into(),
+                description: format!("webhook {tag}"),
+                events: vec!["case.updated".into()],
+                active: true,
+            },
+            "whsec_fixture",
+        )
+        .await
+        .unwrap();
+    s.emit_event(
+        org,
+        "case.updated",
+        &json!({"tag": tag}),
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let delivery = s
+        .list_deliveries(org, webhook.id, None, 1)
+        .await
+        .unwrap()[0]
+        .id;
     let team = s
         .create_team(
             a,
@@ -294,6 +324,8 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         stage: stage.id.0,
         touchpoint: tp.id.0,
         token: token.id.0,
+        webhook: webhook.id.0,
+        delivery,
     }
 }
 
@@ -556,6 +588,57 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             Some(json!({"name": "integration"})),
         ),
         (m("GET"), "/api/v1/audit".into(), Admins, None),
+        (m("GET"), "/api/v1/webhooks".into(), Admins, None),
+        (
+            m("POST"),
+            "/api/v1/webhooks".into(),
+            Admins,
+            Some(json!({"url": "https://hooks.example.invalid/rapport", "events": ["*"]})),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/webhooks/{}", f.webhook),
+            Admins,
+            None,
+        ),
+        (
+            m("PUT"),
+            format!("/api/v1/webhooks/{}", f.webhook),
+            Admins,
+            Some(
+                json!({"url": "http://127.0.0.1:9/hook", "events": ["case.updated", "case.closed"]}),
+            ),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/webhooks/{}/deliveries?state=pending", f.webhook),
+            Admins,
+            None,
+        ),
+        (
+            m("GET"),
+            format!(
+                "/api/v1/webhooks/{}/deliveries/{}/attempts",
+                f.webhook, f.delivery
+            ),
+            Admins,
+            None,
+        ),
+        (
+            m("POST"),
+            format!(
+                "/api/v1/webhooks/{}/deliveries/{}/redeliver",
+                f.webhook, f.delivery
+            ),
+            Admins,
+            None,
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/webhooks/{}", f.webhook),
+            Admins,
+            None,
+        ),
         (
             m("DELETE"),
             format!("/api/v1/tokens/{}", f.token),
@@ -603,7 +686,10 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
 
 /// Replaces concrete ids with `{id}` to compare with the OpenAPI paths.
 fn template(path: &str) -> String {
-    path.split('/')
+    path.split('?')
+        .next()
+        .unwrap_or_default()
+        .split('/')
         .map(|seg| {
             if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() {
                 "{id}"
@@ -629,6 +715,12 @@ async fn every_route_enforces_its_role(app: TestApp) {
     let mut documented: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
+            // Nested paths name each parameter (`{delivery}`); the table writes them all `{id}`.
+            let path = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "{id}" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
             documented.push(format!("{} {}", method.to_uppercase(), path));
         }
     }

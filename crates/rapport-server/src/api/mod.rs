@@ -8,6 +8,7 @@ pub(crate) mod metrics;
 mod people;
 mod surveys;
 mod tokens;
+mod webhooks;
 
 use axum::routing::get;
 use axum::Json;
@@ -103,6 +104,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::list_audit))
         .merge(surveys::routes())
         .merge(metrics::routes())
+        .merge(webhooks::routes())
         .split_for_parts();
     (router, doc)
 }

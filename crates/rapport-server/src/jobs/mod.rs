@@ -6,10 +6,11 @@ mod alerts;
 mod analysis;
 pub mod cases;
 pub mod email;
+pub mod webhooks;
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rapport_storage::Job;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -28,6 +29,9 @@ pub enum JobError {
     /// Worth trying again later (e.g. the SMTP server or database is down).
     #[error("{0}")]
     Retry(String),
+    /// Worth trying again, at a time the job chose (e.g. a webhook's own back-off).
+    #[error("{0}")]
+    RetryAt(String, DateTime<Utc>),
     /// Will never succeed (e.g. the record is gone); recorded as failed.
     #[error("{0}")]
     Permanent(String),
@@ -44,15 +48,15 @@ impl From<rapport_storage::StorageError> for JobError {
     }
 }
 
-/// Wakes an idle worker now instead of at its next poll.
-pub fn notify_worker(s: &AppState) {
-    s.wake.notify_one();
-}
 /// What the alert rules see of a response (for seeders that open cases themselves).
 pub fn alerts_facts(r: &rapport_domain::voc::Response) -> rapport_domain::alerts::ResponseFacts {
     alerts::facts(r)
 }
 
+/// Wakes an idle worker now instead of at its next poll.
+pub fn notify_worker(s: &AppState) {
+    s.wake.notify_one();
+}
 
 /// Back-off before attempt `n + 1`: 2, 4, 8 … seconds, at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
@@ -62,11 +66,17 @@ pub fn backoff(attempts: i32) -> Duration {
 async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         JOB_ANALYZE_RESPONSE => analysis::analyze_response(state, job).await,
+        webhooks::JOB_DELIVER_WEBHOOK => webhooks::deliver(state, job).await,
         JOB_SEND_INVITATION => email::send_invitation(state, job).await,
         email::JOB_SEND_REMINDER => email::send_reminder(state, job).await,
+        alerts::JOB_NOTIFY_CASE => cases::notify_case(state, job).await,
+        cases::JOB_CASE_FOLLOWUP => cases::case_followup(state, job).await,
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }
+
+/// How often each worker escalates breached cases and sends due follow-up surveys.
+const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 
 /// Most analysis jobs one worker claims, runs and completes as one batch.
 const BATCH: i64 = 64;
@@ -75,9 +85,6 @@ const BATCH: i64 = 64;
 /// transaction at the end, failures one by one.
 async fn finish(state: &AppState, jobs: &[Job]) {
     let mut done = Vec::with_capacity(jobs.len());
-/// How often each worker escalates breached cases and sends due follow-up surveys.
-const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
-
     for job in jobs {
         // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the span
         // stack of whichever task the runtime polls next.
@@ -95,6 +102,10 @@ const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
                     .store
                     .fail_job(job.id, e, Some(Utc::now() + backoff(job.attempts)))
                     .await
+            }
+            Err(JobError::RetryAt(e, at)) => {
+                tracing::warn!(job = job.id, error = %e, retry_at = %at, "job failed; will retry");
+                state.store.fail_job(job.id, e, Some(*at)).await
             }
             Err(JobError::Permanent(e)) => {
                 tracing::error!(job = job.id, error = %e, "job failed permanently");
@@ -116,22 +127,11 @@ const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 /// a burst of responses costs two queue writes per batch rather than two per response.
 pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(worker_id, "worker started");
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let lease = Duration::seconds(LEASE_SECONDS);
-        match state.store.claim_job(&worker_id, Utc::now(), lease).await {
-            Ok(Some(job)) => {
-                let mut jobs = vec![job];
-                if jobs[0].kind == JOB_ANALYZE_RESPONSE {
-                    match state
-                        .store
-    let mut last_sweep: Option<std::time::Instant> = None;
-                        .claim_jobs(
-                            &worker_id,
-                            Utc::now(),
-                            lease,
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(std::time::Instant::now());
             if let Err(e) = cases::sweep(&state)
@@ -141,6 +141,17 @@ pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch:
                 tracing::warn!(error = %e, "case sweep failed; will try again");
             }
         }
+        let lease = Duration::seconds(LEASE_SECONDS);
+        match state.store.claim_job(&worker_id, Utc::now(), lease).await {
+            Ok(Some(job)) => {
+                let mut jobs = vec![job];
+                if jobs[0].kind == JOB_ANALYZE_RESPONSE {
+                    match state
+                        .store
+                        .claim_jobs(
+                            &worker_id,
+                            Utc::now(),
+                            lease,
                             JOB_ANALYZE_RESPONSE,
                             BATCH - 1,
                         )
