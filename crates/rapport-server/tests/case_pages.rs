@@ -634,3 +634,80 @@ async fn agents_are_refused_and_other_organisations_see_nothing(app: TestApp) {
         CaseState::New
     );
 }
+
+/// In a real browser, the Hebrew case page runs right to left: the note's frame is on the
+/// inline start (the right) and the side column of forms sits on the left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hebrew_case_page_in_a_real_browser() {
+    let Some(browser) = common::browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
+    let w = world(app).await;
+    let he = w
+        .app
+        .caller(w.org, "lead-he@cs.test", Role::TeamLead, Locale::He, None)
+        .await;
+    w.app
+        .store
+        .add_case_note(
+            Actor::user(w.org, he.user.id),
+            w.case.id,
+            NoteKind::CustomerSaid,
+            "חיכיתי שעה על הקו",
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let c = browser.client.clone();
+    c.goto(&w.app.url("/login")).await.unwrap();
+    c.find(fantoccini::Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&he.user.email)
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(common::PASSWORD)
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Css("form.card button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(fantoccini::Locator::Css("header nav"))
+        .await
+        .unwrap();
+    c.goto(&w.app.url(&format!("/cases/{}", w.case.id)))
+        .await
+        .unwrap();
+    let dir = c
+        .execute("return document.documentElement.dir", vec![])
+        .await
+        .unwrap();
+    assert_eq!(dir, "rtl");
+    let frame = c
+        .execute(
+            "const s = getComputedStyle(document.querySelector('li.note-customer_said')); \
+             return [s.borderRightWidth, s.borderLeftWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        frame,
+        serde_json::json!(["5px", "1px"]),
+        "frame on the right"
+    );
+    let main = common::browser::left_of(&c, ".case-main").await;
+    let side = common::browser::left_of(&c, ".case-side").await;
+    assert!(
+        side < main,
+        "forms column on the left in RTL: {side} vs {main}"
+    );
+}
