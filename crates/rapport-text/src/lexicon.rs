@@ -222,12 +222,26 @@ impl Lexicon {
         if let Some(h) = entry.and_then(phrase_hit) {
             return Some(h);
         }
-        if tok.script == Script::Hebrew && self.phrases > 0 {
-            for s in prefix_stems(norm) {
-                if let Some(h) = self.entries.get(s).and_then(phrase_hit) {
+        if tok.script == Script::Hebrew {
+            // Each prefix stem's entry, looked up once for its phrases and its word.
+            let mut stems: [Option<&Entry>; 3] = [None; 3];
+            for (k, s) in prefix_stems(norm).enumerate() {
+                let e = self.entries.get(s);
+                if let Some(h) = e.and_then(phrase_hit) {
                     return Some(h);
                 }
+                stems[k] = e;
             }
+            if let Some(v) = entry.and_then(|e| e.word) {
+                return Some(Hit { valence: v, len: 1 });
+            }
+            if let Some(v) = stems.iter().flatten().find_map(|e| e.word) {
+                return Some(Hit { valence: v, len: 1 });
+            }
+            // As `word_with` goes on after the stems: only the squeezed form is left.
+            return self
+                .word_with(None, norm, Script::None, None)
+                .map(|valence| Hit { valence, len: 1 });
         }
         let greek_stem = (tok.script == Script::Greek && tok.chars > 4).then(|| doc.stem(tok));
         self.word_with(entry, norm, tok.script, greek_stem)
