@@ -2,6 +2,7 @@
 # Side-by-side throughput of `rapport analyze` and VADER (PyPI vaderSentiment) on the same
 # English file, plus a 100k-line mixed en/he/el file. Usage (from the repo root):
 #   scripts/bench-analyze.sh [path/to/rapport]      # default target/release/rapport
+#   CALLGRIND=1 scripts/bench-analyze.sh            # also instructions per text (valgrind)
 # Needs: python3 with vaderSentiment (`pip install vaderSentiment`), /usr/bin/time, ../shared/data.
 set -euo pipefail
 RAPPORT=${1:-${CARGO_TARGET_DIR:-target}/release/rapport}
@@ -79,3 +80,19 @@ for r in $(seq "$REPS"); do
   rapport "$WORK/mixed100k.jsonl" "mixed  " 1
   rapport "$WORK/mixed100k.jsonl" "mixed  " 2
 done
+
+# Instruction counts are repeatable whatever the load on the machine: start-up (empty input),
+# then per text over the first 1,500 English and 3,000 mixed lines, one thread.
+if [ "${CALLGRIND:-0}" = 1 ]; then
+  head -n 1500 "$WORK/en_tweets.jsonl" > "$WORK/en1500.jsonl"
+  head -n 3000 "$WORK/mixed100k.jsonl" > "$WORK/mixed3000.jsonl"
+  : > "$WORK/empty.jsonl"
+  instr() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$RAPPORT" analyze --input "$1" \
+      --output /dev/null --threads 1 2>&1 | awk '/Collected/{print $NF}'
+  }
+  s=$(instr "$WORK/empty.jsonl")
+  e=$(instr "$WORK/en1500.jsonl")
+  m=$(instr "$WORK/mixed3000.jsonl")
+  echo "callgrind: start-up $((s / 1000000)) M instr; English $(((e - s) / 1500 / 1000)) k instr/text; mixed $(((m - s) / 3000 / 1000)) k instr/text"
+fi

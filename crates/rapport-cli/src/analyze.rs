@@ -74,6 +74,49 @@ struct Record {
     period: Option<String>,
 }
 
+/// The common input line, `{"id": …, "text": "…", "language": "…"?}` and nothing else,
+/// deserialised without building a JSON tree (the text is borrowed when it has no escapes).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainLine<'a> {
+    #[serde(default)]
+    id: Value,
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    language: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// What `rapport analyze` needs of a line: its id, text and language.
+struct AnalyzeInput<'a> {
+    id: Value,
+    text: std::borrow::Cow<'a, str>,
+    language: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// [`parse_line`] for `rapport analyze`: a plain line takes the fast path; anything else (other
+/// fields, duplicate keys, wrong types, invalid JSON) goes through [`parse_line`], so results
+/// and errors are exactly the same.
+fn parse_analyze_line(raw: &[u8]) -> Result<AnalyzeInput<'_>, LineError> {
+    if let Ok(line) = std::str::from_utf8(raw) {
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim_start().starts_with('{') {
+            if let Ok(p) = serde_json::from_str::<PlainLine<'_>>(line) {
+                return Ok(AnalyzeInput {
+                    id: p.id,
+                    text: p.text,
+                    language: p.language.filter(|l| !l.trim().is_empty()),
+                });
+            }
+        }
+    }
+    parse_line(raw).map(|r| AnalyzeInput {
+        id: r.id,
+        text: r.text.into(),
+        language: r.language.map(Into::into),
+    })
+}
+
 fn parse_line(raw: &[u8]) -> Result<Record, LineError> {
     let text = std::str::from_utf8(raw).map_err(|e| LineError {
         code: "invalid_utf8",
@@ -223,7 +266,7 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
             chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, raw)| match parse_line(raw) {
+                .map(|(i, raw)| match parse_analyze_line(raw) {
                     Ok(rec) => {
                         let mut a = engine.analyze(&rec.text, rec.language.as_deref());
                         let mut json = Vec::with_capacity(512 + 2 * rec.text.len());

@@ -244,9 +244,7 @@ pub fn extract_display(doc: &Prepared, k: usize) -> Vec<String> {
         .into_iter()
         .map(|(_, c)| {
             let (a, b) = (doc.word(c.pos).start, doc.word(c.pos + c.words - 1).end);
-            let mut out = String::with_capacity(b - a);
-            crate::normalize::display_lower_into(&doc.text[a..b], &mut out);
-            out
+            crate::normalize::display_lower(&doc.text[a..b])
         })
         .collect()
 }

@@ -164,19 +164,24 @@ fn lower_single(c: char) -> Option<char> {
     }
 }
 
-/// Append `raw` lower-cased, without ignorable marks, with every whitespace char as a space:
-/// the display form of a keyword.
-pub(crate) fn display_lower_into(raw: &str, out: &mut String) {
+/// `raw` lower-cased, without ignorable marks, with every whitespace char as a space: the
+/// display form of a keyword.
+pub(crate) fn display_lower(raw: &str) -> String {
     if raw.is_ascii() {
-        out.extend(raw.bytes().map(|b| {
-            if matches!(b, b'\t'..=b'\r' | b' ') {
-                ' '
-            } else {
-                b.to_ascii_lowercase() as char
-            }
-        }));
-        return;
+        let bytes: Vec<u8> = raw
+            .bytes()
+            .map(|b| {
+                if matches!(b, b'\t'..=b'\r' | b' ') {
+                    b' '
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        return String::from_utf8(bytes).unwrap_or_default();
     }
+    let mut s = String::with_capacity(raw.len());
+    let out = &mut s;
     let tab = char_table();
     let is_ws = |c: char| {
         if (c as u32) < TABLE_LEN {
@@ -200,6 +205,7 @@ pub(crate) fn display_lower_into(raw: &str, out: &mut String) {
         }
         for_each_lowercase(ch, |c| out.push(if is_ws(c) { ' ' } else { c }));
     }
+    s
 }
 
 /// Call `f` with each char of the lower case of `c` (as `char::to_lowercase`, cached).
