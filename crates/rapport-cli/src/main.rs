@@ -96,6 +96,12 @@ struct ServeArgs {
     body_limit: usize,
     #[command(flatten)]
     mail: MailArgs,
+    /// Seconds a worker holds a claimed job; when a worker dies, others take its jobs after this.
+    #[arg(long, env = "RAPPORT_JOB_LEASE_SECS", default_value_t = 120)]
+    job_lease_secs: u32,
+    /// First webhook retry delay in milliseconds; doubles per attempt, at most an hour.
+    #[arg(long, env = "RAPPORT_WEBHOOK_RETRY_BASE_MS", default_value_t = 2000)]
+    webhook_retry_base_ms: u32,
 }
 
 /// Outgoing e-mail (survey invitations and reminders).
@@ -263,6 +269,9 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.public_url = a.public_url;
     config.trust_proxy = a.trust_proxy;
     config.body_limit = a.body_limit;
+    config.job_lease = chrono::Duration::seconds(a.job_lease_secs.max(1).into());
+    config.webhook_retry_base =
+        chrono::Duration::milliseconds(a.webhook_retry_base_ms.max(1).into());
     a.mail.apply(&mut config);
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;

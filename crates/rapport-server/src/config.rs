@@ -24,6 +24,9 @@ pub struct Config {
     pub reminder_after: chrono::Duration,
     /// The first webhook retry waits this long; each further one twice as long (at most an hour).
     pub webhook_retry_base: chrono::Duration,
+    /// How long a claimed job stays a worker's before another may take it over (the worker
+    /// died); longer than any job takes.
+    pub job_lease: chrono::Duration,
 }
 
 impl Config {
@@ -39,6 +42,7 @@ impl Config {
             mail_from: "Rapport <rapport@localhost>".into(),
             reminder_after: chrono::Duration::days(3),
             webhook_retry_base: chrono::Duration::seconds(2),
+            job_lease: chrono::Duration::seconds(120),
         }
     }
 
@@ -74,6 +78,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("reminder_after", &self.reminder_after)
             .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("job_lease", &self.job_lease)
             .finish()
     }
 }

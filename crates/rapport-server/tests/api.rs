@@ -87,6 +87,7 @@ struct Fixture {
     case: i64,
     rule: i64,
     followup: i64,
+    inbound: i64,
 }
 
 async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixture {
@@ -115,11 +116,7 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
     )
     .await
     .unwrap();
-    let delivery = s
-        .list_deliveries(org, webhook.id, None, 1)
-        .await
-        .unwrap()[0]
-        .id;
+    let delivery = s.list_deliveries(org, webhook.id, None, 1).await.unwrap()[0].id;
     let team = s
         .create_team(
             a,
@@ -310,7 +307,18 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         .await
         .unwrap()
         .unwrap();
+    let inbound = s
+        .create_inbound_source(
+            a,
+            "helpdesk",
+            &format!("in-{tag}"),
+            "whsec_test",
+            &inbound_mapping(survey.id.0),
+        )
+        .await
+        .unwrap();
     Fixture {
+        inbound: inbound.id,
         case: case.id.0,
         rule: rule.id.0,
         followup: followup.0,
@@ -326,6 +334,20 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         token: token.id.0,
         webhook: webhook.id.0,
         delivery,
+    }
+}
+
+fn inbound_mapping(survey: i64) -> rapport_domain::webhooks::InboundMapping {
+    rapport_domain::webhooks::InboundMapping {
+        event_pointer: "/type".into(),
+        trigger_values: vec!["ticket.solved".into()],
+        ticket_pointer: "/ticket/id".into(),
+        customer_pointer: "/ticket/requester/id".into(),
+        email_pointer: None,
+        name_pointer: None,
+        locale_pointer: None,
+        survey_id: survey,
+        new_customers_consent_to_email: false,
     }
 }
 
@@ -544,14 +566,23 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             m("POST"),
             "/api/v1/alert-rules".into(),
             Managers,
-            Some(json!({"name": "Angry", "conditions": [{"kind": "negative_sentiment", "min_anger": 0.5}]})),
+            Some(
+                json!({"name": "Angry", "conditions": [{"kind": "negative_sentiment", "min_anger": 0.5}]}),
+            ),
         ),
-        (m("GET"), format!("/api/v1/alert-rules/{}", f.rule), Managers, None),
+        (
+            m("GET"),
+            format!("/api/v1/alert-rules/{}", f.rule),
+            Managers,
+            None,
+        ),
         (
             m("PUT"),
             format!("/api/v1/alert-rules/{}", f.rule),
             Managers,
-            Some(json!({"name": "Detractor", "conditions": [{"kind": "nps_at_most", "value": 5}], "priority": "high"})),
+            Some(
+                json!({"name": "Detractor", "conditions": [{"kind": "nps_at_most", "value": 5}], "priority": "high"}),
+            ),
         ),
         (m("GET"), "/api/v1/sla-policy".into(), Leads, None),
         (
@@ -578,6 +609,26 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             m("DELETE"),
             format!("/api/v1/alert-rules/{}", f.rule),
             Managers,
+            None,
+        ),
+        (m("GET"), "/api/v1/me/digest".into(), Members, None),
+        (
+            m("PUT"),
+            "/api/v1/me/digest".into(),
+            Members,
+            Some(json!({"daily_digest": true})),
+        ),
+        (m("GET"), "/api/v1/inbound-sources".into(), Admins, None),
+        (
+            m("POST"),
+            "/api/v1/inbound-sources".into(),
+            Admins,
+            Some(json!({"name": "Zendesk", "mapping": inbound_mapping(f.survey)})),
+        ),
+        (
+            m("DELETE"),
+            format!("/api/v1/inbound-sources/{}", f.inbound),
+            Admins,
             None,
         ),
         (m("GET"), "/api/v1/tokens".into(), Members, None),

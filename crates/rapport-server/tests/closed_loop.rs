@@ -15,7 +15,11 @@ use rapport_storage::{testing, Actor};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-on_both!(a_detractor_is_won_back_end_to_end, breaches_escalate_and_notify);
+on_both!(
+    a_detractor_is_won_back_end_to_end,
+    breaches_escalate_and_notify,
+    a_solved_ticket_sends_one_survey
+);
 
 struct World {
     app: TestApp,
@@ -42,7 +46,13 @@ async fn world(db: testing::TestDb) -> World {
     let org = app.org("loop").await;
     let a = Actor::system(org.id);
     let manager = app
-        .caller(org.id, "manager@loop.test", Role::CxManager, Locale::En, None)
+        .caller(
+            org.id,
+            "manager@loop.test",
+            Role::CxManager,
+            Locale::En,
+            None,
+        )
         .await;
     let lead = app
         .caller(org.id, "lead@loop.test", Role::TeamLead, Locale::He, None)
@@ -59,7 +69,13 @@ async fn world(db: testing::TestDb) -> World {
         .await
         .unwrap();
     let agent_caller = app
-        .caller(org.id, "agent@loop.test", Role::Agent, Locale::He, Some(team.id))
+        .caller(
+            org.id,
+            "agent@loop.test",
+            Role::Agent,
+            Locale::He,
+            Some(team.id),
+        )
         .await;
     let agent = agent_caller.user.id;
     let j = s
@@ -161,7 +177,12 @@ async fn a_detractor_is_won_back_end_to_end(db: testing::TestDb) {
     // The CX manager sets up the default rules through the API.
     for spec in rapport_domain::alerts::default_rules() {
         let (st, body) = app
-            .api(&w.manager, Method::POST, "/api/v1/alert-rules", Some(json!(spec)))
+            .api(
+                &w.manager,
+                Method::POST,
+                "/api/v1/alert-rules",
+                Some(json!(spec)),
+            )
             .await;
         assert_eq!(st, 201, "{body}");
     }
@@ -208,28 +229,50 @@ async fn a_detractor_is_won_back_end_to_end(db: testing::TestDb) {
         .map(|t| t["rule_name"].as_str().unwrap())
         .collect();
     assert!(rules.contains(&"Detractor (NPS 0–6)"), "{rules:?}");
-    assert!(rules.contains(&"Public or legal escalation risk"), "{rules:?}");
+    assert!(
+        rules.contains(&"Public or legal escalation risk"),
+        "{rules:?}"
+    );
     assert_eq!(case["sla"]["first_contact_breached"], false);
     // The lead hears about it, in Hebrew (their language).
     let mail = eventually("the owner's e-mail", async || {
         mail_to(&w.inbox, "lead@loop.test", "/cases/")
     })
     .await;
-    assert!(mail.contains(&format!("http://feedback.example/cases/{id}")), "{mail}");
-    assert!(mail.starts_with("פנייה חדשה עבורך"), "in the lead's language: {mail}");
+    assert!(
+        mail.contains(&format!("http://feedback.example/cases/{id}")),
+        "{mail}"
+    );
+    assert!(
+        mail.starts_with("פנייה חדשה עבורך"),
+        "in the lead's language: {mail}"
+    );
 
     // Illegal moves are refused with the field named; nothing changes.
     let path = format!("/api/v1/cases/{id}/transitions");
     let (st, body) = app
-        .api(&w.lead, Method::POST, &path, Some(json!({"to": "resolved"})))
+        .api(
+            &w.lead,
+            Method::POST,
+            &path,
+            Some(json!({"to": "resolved"})),
+        )
         .await;
-    assert_eq!((st, body["error"]["field"].as_str()), (422, Some("outcome")));
+    assert_eq!(
+        (st, body["error"]["field"].as_str()),
+        (422, Some("outcome"))
+    );
     let (st, body) = app
         .api(&w.lead, Method::POST, &path, Some(json!({"to": "new"})))
         .await;
     assert_eq!((st, body["error"]["field"].as_str()), (422, Some("to")));
     let (st, _) = app
-        .api(&w.lead, Method::POST, &path, Some(json!({"to": "contacted"})))
+        .api(
+            &w.lead,
+            Method::POST,
+            &path,
+            Some(json!({"to": "contacted"})),
+        )
         .await;
     assert_eq!(st, 200);
     let (st, _) = app
@@ -310,7 +353,10 @@ async fn a_detractor_is_won_back_end_to_end(db: testing::TestDb) {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["opened", "transition", "note", "transition", "followup"]);
+    assert_eq!(
+        kinds,
+        ["opened", "transition", "note", "transition", "followup"]
+    );
     let (_, page) = app.api(&w.lead, Method::GET, "/api/v1/cases", None).await;
     assert_eq!(page["total"], 1);
     // Recovery: the customer went from detractor (2) to promoter (9).
@@ -319,11 +365,19 @@ async fn a_detractor_is_won_back_end_to_end(db: testing::TestDb) {
         .await;
     assert_eq!(st, 200, "{m}");
     let g = &m["groups"][0];
-    assert_eq!((g["cases"].as_i64(), g["followups"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (g["cases"].as_i64(), g["followups"].as_i64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(g["recovery_rate"], 1.0);
-    assert_eq!((g["nps_original"].as_f64(), g["nps_followup"].as_f64()), (Some(-100.0), Some(100.0)));
+    assert_eq!(
+        (g["nps_original"].as_f64(), g["nps_followup"].as_f64()),
+        (Some(-100.0), Some(100.0))
+    );
     // A frontline agent cannot see the inbox.
-    let (st, _) = app.api(&w.agent_caller, Method::GET, "/api/v1/cases", None).await;
+    let (st, _) = app
+        .api(&w.agent_caller, Method::GET, "/api/v1/cases", None)
+        .await;
     assert_eq!(st, 403);
 }
 
@@ -369,6 +423,45 @@ async fn breaches_escalate_and_notify(db: testing::TestDb) {
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),
     };
     rapport_server::jobs::cases::sweep(&state).await.unwrap();
+    // The lead asked for a morning digest: the 08:00 sweep sends one, a second sweep does not.
+    let (st, _) = w
+        .app
+        .api(
+            &w.lead,
+            Method::PUT,
+            "/api/v1/me/digest",
+            Some(json!({"daily_digest": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let morning = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+        .and_utc();
+    rapport_server::jobs::cases::sweep_at(&state, morning)
+        .await
+        .unwrap();
+    rapport_server::jobs::cases::sweep_at(&state, morning)
+        .await
+        .unwrap();
+    let digest = eventually("the digest", async || {
+        mail_to(&w.inbox, "lead@loop.test", "Rapport: 1")
+    })
+    .await;
+    assert!(
+        digest.contains("! Complaint by phone about a missed appointment"),
+        "{digest}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let digests = w
+        .inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.text().contains("Rapport: 1"))
+        .count();
+    assert_eq!(digests, 1, "one digest a day");
     let c = s.get_case(org, case.id).await.unwrap();
     assert_eq!(c.escalated_to, Some(w.manager.user.id));
     eventually("the breach e-mail to the manager", async || {
@@ -378,7 +471,152 @@ async fn breaches_escalate_and_notify(db: testing::TestDb) {
     assert!(mail_to(&w.inbox, "lead@loop.test", "/cases/").is_some());
     let (_, page) = w
         .app
-        .api(&w.lead, Method::GET, "/api/v1/cases?breached=true&open=true", None)
+        .api(
+            &w.lead,
+            Method::GET,
+            "/api/v1/cases?breached=true&open=true",
+            None,
+        )
         .await;
     assert_eq!(page["items"][0]["escalated_to"], json!(w.manager.user.id));
+}
+
+fn sign(secret: &str, t: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn a_solved_ticket_sends_one_survey(db: testing::TestDb) {
+    let w = world(db).await;
+    let admin = w
+        .app
+        .caller(
+            w.lead.user.org_id,
+            "admin@loop.test",
+            Role::Admin,
+            Locale::En,
+            None,
+        )
+        .await;
+    let mapping = json!({
+        "event_pointer": "/type",
+        "trigger_values": ["ticket.solved"],
+        "ticket_pointer": "/ticket/id",
+        "customer_pointer": "/ticket/requester/id",
+        "email_pointer": "/ticket/requester/email",
+        "name_pointer": "/ticket/requester/name",
+        "locale_pointer": "/ticket/requester/locale",
+        "survey_id": w.survey,
+        "new_customers_consent_to_email": true
+    });
+    let (st, body) = w
+        .app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/inbound-sources",
+            Some(json!({"name": "Helpdesk", "mapping": {"event_pointer": "type"}})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    let (st, created) = w
+        .app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/inbound-sources",
+            Some(json!({"name": "Helpdesk", "mapping": mapping})),
+        )
+        .await;
+    assert_eq!(st, 201, "{created}");
+    let (path, secret) = (
+        created["path"].as_str().unwrap(),
+        created["secret"].as_str().unwrap(),
+    );
+    let (st, _) = w
+        .app
+        .api(&w.lead, Method::GET, "/api/v1/inbound-sources", None)
+        .await;
+    assert_eq!(st, 403, "admins only");
+
+    let post = |body: String, signature: String| {
+        let url = w.app.url(path);
+        async move {
+            let r = TestApp::client()
+                .post(url)
+                .header("content-type", "application/json")
+                .header("rapport-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let solved = json!({"type": "ticket.solved", "ticket": {"id": 4711, "requester":
+        {"id": "ZD-99", "email": "yossi@example.com", "name": "יוסי כהן", "locale": "he"}}})
+    .to_string();
+    // Unsigned, mis-signed or replayed bodies are refused and change nothing.
+    assert_eq!(post(solved.clone(), "t=1,v1=00".into()).await.0, 401);
+    assert_eq!(
+        post(solved.clone(), sign("whsec_wrong", now, &solved))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        post(solved.clone(), sign(secret, now - 3600, &solved))
+            .await
+            .0,
+        401
+    );
+    let other = json!({"type": "ticket.created", "ticket": {"id": 1}}).to_string();
+    assert_eq!(
+        post(other.clone(), sign(secret, now, &other)).await.1["outcome"],
+        "ignored"
+    );
+    let (st, body) = post(solved.clone(), sign(secret, now, &solved)).await;
+    assert_eq!((st, body["outcome"].as_str()), (202, Some("invited")));
+    let (st, body) = post(solved.clone(), sign(secret, now, &solved)).await;
+    assert_eq!(
+        (st, body["outcome"].as_str()),
+        (200, Some("duplicate")),
+        "one survey per ticket"
+    );
+    // The new customer gets the survey, in Hebrew.
+    let mail = eventually("the survey e-mail", async || {
+        mail_to(&w.inbox, "yossi@example.com", "/i/")
+    })
+    .await;
+    assert!(mail.contains("יוסי כהן"), "{mail}");
+    let c = w
+        .app
+        .store
+        .customer_by_external_id(w.lead.user.org_id, "ZD-99")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.locale, Locale::He);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = w
+        .inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == "yossi@example.com"))
+        .count();
+    assert_eq!(sent, 1);
+    let missing = TestApp::client()
+        .post(w.app.url("/api/v1/inbound/nope"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
 }

@@ -207,6 +207,11 @@ pub trait ClosedLoopStore: Send + Sync {
         org: OrgId,
         external_id: &str,
     ) -> StorageResult<Option<rapport_domain::model::Customer>>;
+    async fn set_daily_digest(&self, org: OrgId, user: UserId, on: bool) -> StorageResult<()>;
+    async fn daily_digest(&self, org: OrgId, user: UserId) -> StorageResult<bool>;
+    /// Claims today's digest for every user who wants one and has not had it on `day`
+    /// (`YYYY-MM-DD`); each user is returned to exactly one caller per day.
+    async fn take_digests(&self, day: &str) -> StorageResult<Vec<(OrgId, UserId)>>;
     /// Records an event by the sender's id; `false` when it was seen before (do nothing again).
     async fn record_inbound_event(
         &self,
@@ -1451,6 +1456,40 @@ macro_rules! closed_loop_impl {
                     Some((id,)) => Ok(Some(self.get_customer(org, CustomerId(id)).await?)),
                     None => Ok(None),
                 }
+            }
+
+            async fn set_daily_digest(&self, org: OrgId, user: UserId, on: bool) -> StorageResult<()> {
+                let done = sqlx::query("UPDATE users SET daily_digest = $1 WHERE id = $2 AND org_id = $3")
+                    .bind(on)
+                    .bind(user.0)
+                    .bind(org.0)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StorageError::NotFound { entity: "user" });
+                }
+                Ok(())
+            }
+
+            async fn daily_digest(&self, org: OrgId, user: UserId) -> StorageResult<bool> {
+                let (on,): (bool,) = sqlx::query_as("SELECT daily_digest FROM users WHERE id = $1 AND org_id = $2")
+                    .bind(user.0)
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StorageError::NotFound { entity: "user" })?;
+                Ok(on)
+            }
+
+            async fn take_digests(&self, day: &str) -> StorageResult<Vec<(OrgId, UserId)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "UPDATE users SET digest_sent_on = $1 WHERE daily_digest = TRUE AND active = TRUE \
+                     AND (digest_sent_on IS NULL OR digest_sent_on <> $1) RETURNING org_id, id",
+                )
+                .bind(day)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(o, u)| (OrgId(o), UserId(u))).collect())
             }
 
             async fn record_inbound_event(&self, source: i64, external_id: &str, outcome: &str, now: DateTime<Utc>) -> StorageResult<bool> {

@@ -21,3 +21,13 @@ email-case-breach-subject = Past its deadline: { $title }
 email-case-breach-body = The case "{ $title }" has passed its service-level deadline. This is not about blame: please check whether the owner needs help reaching the customer.
 email-case-alert-subject = A response needs your attention: { $title }
 email-case-alert-body = An alert rule flagged a response at your touchpoint: "{ $title }". Read it and decide whether to reach out.
+email-case-digest-subject = Your day in Rapport: { $open } open { $open ->
+        [one] case
+       *[other] cases
+    }, { $late } past deadline
+email-case-digest-body = Good morning. Here is what is waiting for you ({ $calls } follow-up { $calls ->
+        [one] call
+       *[other] calls
+    } due today). Cases marked ! are past their deadline:
+
+    { $title }

@@ -21,3 +21,7 @@ email-case-breach-subject = עבר המועד: { $title }
 email-case-breach-body = הפנייה "{ $title }" עברה את מועד היעד שלה. זה לא עניין של אשמה: כדאי לבדוק אם האחראי צריך עזרה כדי להגיע ללקוח.
 email-case-alert-subject = תשובה שדורשת את תשומת לבך: { $title }
 email-case-alert-body = כלל התראה סימן תשובה בנקודת המגע שלך: "{ $title }". כדאי לקרוא ולהחליט אם לפנות ללקוח.
+email-case-digest-subject = היום שלך ב-Rapport: { $open } פניות פתוחות, { $late } עברו את המועד
+email-case-digest-body = בוקר טוב. זה מה שמחכה לך ({ $calls } שיחות מעקב להיום). פניות המסומנות ב-! עברו את המועד:
+
+    { $title }

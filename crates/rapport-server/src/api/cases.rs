@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::{Auth, Leads, Managers};
+use crate::auth::{Auth, Leads, Managers, Members};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
@@ -214,7 +214,13 @@ pub async fn add_note(
 ) -> ApiResult<(StatusCode, Json<CaseEvent>)> {
     let ev = s
         .store
-        .add_case_note(auth.actor(), CaseId(id), input.kind, &input.body, Utc::now())
+        .add_case_note(
+            auth.actor(),
+            CaseId(id),
+            input.kind,
+            &input.body,
+            Utc::now(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(ev)))
 }
@@ -406,10 +412,7 @@ pub async fn delete_rule(
 
 #[utoipa::path(get, path = "/api/v1/sla-policy", tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = SlaPolicy)))]
-pub async fn get_sla(
-    auth: Auth<Leads>,
-    State(s): State<AppState>,
-) -> ApiResult<Json<SlaPolicy>> {
+pub async fn get_sla(auth: Auth<Leads>, State(s): State<AppState>) -> ApiResult<Json<SlaPolicy>> {
     Ok(Json(s.store.sla_policy(auth.user.org_id).await?))
 }
 
@@ -502,4 +505,34 @@ pub async fn complete_followup(
             .complete_followup(auth.actor(), FollowupId(id), &result, Utc::now())
             .await?,
     ))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSetting {
+    /// A morning e-mail with your open cases (late ones first) and today's follow-up calls.
+    pub daily_digest: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/digest", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = DigestSetting)))]
+pub async fn get_digest(
+    auth: Auth<Members>,
+    State(s): State<AppState>,
+) -> ApiResult<Json<DigestSetting>> {
+    let daily_digest = s.store.daily_digest(auth.user.org_id, auth.user.id).await?;
+    Ok(Json(DigestSetting { daily_digest }))
+}
+
+#[utoipa::path(put, path = "/api/v1/me/digest", tag = "cases", security(("bearer" = [])),
+    request_body = DigestSetting, responses((status = 200, body = DigestSetting), (status = 422, body = ErrorBody)))]
+pub async fn set_digest(
+    auth: Auth<Members>,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<DigestSetting>,
+) -> ApiResult<Json<DigestSetting>> {
+    s.store
+        .set_daily_digest(auth.user.org_id, auth.user.id, input.daily_digest)
+        .await?;
+    Ok(Json(input))
 }

@@ -2,6 +2,7 @@
 
 mod cases;
 mod customers;
+mod inbound;
 pub mod extract;
 mod journeys;
 pub(crate) mod metrics;
@@ -72,7 +73,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             customers::update_customer,
             customers::delete_customer
         ))
-        .routes(routes!(journeys::list_journeys, journeys::create_journey))
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::case_metrics_report))
         .routes(routes!(cases::get_case))
@@ -84,8 +84,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::get_rule, cases::update_rule, cases::delete_rule))
         .routes(routes!(cases::get_sla, cases::set_sla))
         .routes(routes!(cases::list_plans, cases::set_plan))
+        .routes(routes!(inbound::list_sources, inbound::create_source))
+        .routes(routes!(inbound::delete_source))
+        .routes(routes!(cases::get_digest, cases::set_digest))
         .routes(routes!(cases::list_followups))
         .routes(routes!(cases::complete_followup))
+        .routes(routes!(journeys::list_journeys, journeys::create_journey))
         .routes(routes!(
             journeys::get_journey,
             journeys::update_journey,
@@ -106,6 +110,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(metrics::routes())
         .merge(webhooks::routes())
         .split_for_parts();
+    // Signed by the sender rather than authenticated by token, so outside the documented API.
+    let router = router.route(
+        "/api/v1/inbound/{public_id}",
+        axum::routing::post(inbound::receive),
+    );
     (router, doc)
 }
 

@@ -14,7 +14,11 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .as_i64()
         .ok_or_else(|| JobError::Permanent("payload lacks response_id".into()))?;
     let response = state.store.get_response(org, ResponseId(id)).await?;
-    let Some(comment) = response.comment.clone().filter(|_| response.analysis.is_none()) else {
+    let Some(comment) = response
+        .comment
+        .clone()
+        .filter(|_| response.analysis.is_none())
+    else {
         // Nothing to read, or read already (a retried job): only the loop is left to close.
         return super::alerts::close_loop(state, org, &response).await;
     };

@@ -2,11 +2,12 @@
 //! make it right?" survey after a case is resolved, and the periodic sweep that escalates
 //! breached cases and sends due follow-up surveys.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike, Utc};
 use fluent_bundle::FluentArgs;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use rapport_domain::cases::CaseState;
+use rapport_domain::cases::{CaseFilter, CaseState};
+use rapport_domain::followups::FollowupState;
 use rapport_domain::model::User;
 use rapport_domain::voc::{InvitationId, ResponseId, SurveyId};
 use rapport_domain::{CaseId, CustomerId, OrgId, UserId};
@@ -36,7 +37,9 @@ pub async fn notify_case(state: &AppState, job: &Job) -> Result<(), JobError> {
     let org = org_of(job)?;
     let reason = job.payload["reason"].as_str().unwrap_or("new").to_string();
     let base = super::email::public_base(state);
-    let (title, link, recipients) = if reason == "alert" {
+    let (title, link, recipients) = if reason == "digest" {
+        (String::new(), String::new(), vec![])
+    } else if reason == "alert" {
         // A notify-only rule: tell the touchpoint owner about the response.
         let r = state
             .store
@@ -47,7 +50,11 @@ pub async fn notify_case(state: &AppState, job: &Job) -> Result<(), JobError> {
             .nps
             .map(|n| format!("NPS {n} · {}", tp.name))
             .unwrap_or(tp.name);
-        (title, format!("{base}/responses/{}", r.id), vec![tp.owner_id])
+        (
+            title,
+            format!("{base}/responses/{}", r.id),
+            vec![tp.owner_id],
+        )
     } else {
         let case = state
             .store
@@ -59,6 +66,9 @@ pub async fn notify_case(state: &AppState, job: &Job) -> Result<(), JobError> {
         }
         (case.title, format!("{base}/cases/{}", case.id), to)
     };
+    if reason == "digest" {
+        return digest(state, org, UserId(payload_i64(job, "user_id")?)).await;
+    }
     let mut sent = 0;
     for user in recipients.into_iter().flatten() {
         let user = state.store.get_user(org, user).await?;
@@ -72,10 +82,75 @@ pub async fn notify_case(state: &AppState, job: &Job) -> Result<(), JobError> {
     Ok(())
 }
 
+/// The morning summary for one colleague: their open cases (late ones first) and the
+/// follow-up calls due today. Nothing to say, nothing sent.
+async fn digest(state: &AppState, org: OrgId, user: UserId) -> Result<(), JobError> {
+    let now = Utc::now();
+    let user = state.store.get_user(org, user).await?;
+    let filter = CaseFilter {
+        owner_id: Some(user.id),
+        open_only: true,
+        limit: 50,
+        ..Default::default()
+    };
+    let (cases, open) = state.store.list_cases(org, &filter).await?;
+    let calls = state
+        .store
+        .list_followups(
+            org,
+            Some(user.id),
+            Some(FollowupState::Scheduled),
+            Some(now + Duration::days(1)),
+            50,
+        )
+        .await?;
+    if open == 0 && calls.is_empty() {
+        return Ok(());
+    }
+    let late = cases.iter().filter(|c| c.sla(now).breached()).count();
+    let base = super::email::public_base(state);
+    let mut lines: Vec<String> = cases
+        .iter()
+        .map(|c| {
+            let mark = if c.sla(now).breached() { "! " } else { "- " };
+            format!("{mark}{} — {base}/cases/{}", c.title, c.id)
+        })
+        .collect();
+    lines.sort_by_key(|l| !l.starts_with('!'));
+    let list = lines.join("\n");
+    let counts = [
+        ("open", open),
+        ("late", late as i64),
+        ("calls", calls.len() as i64),
+    ];
+    send_with(
+        state,
+        &user,
+        "digest",
+        &counts,
+        &list,
+        &format!("{base}/cases"),
+    )
+    .await
+}
+
 async fn send(
     state: &AppState,
     user: &User,
     reason: &str,
+    title: &str,
+    link: &str,
+) -> Result<(), JobError> {
+    send_with(state, user, reason, &[], title, link).await
+}
+
+/// One plain-text e-mail to a colleague in their language: `email-case-{reason}-subject` and
+/// `-body`, with `$title` (or the digest's list) and numeric arguments.
+async fn send_with(
+    state: &AppState,
+    user: &User,
+    reason: &str,
+    numbers: &[(&str, i64)],
     title: &str,
     link: &str,
 ) -> Result<(), JobError> {
@@ -88,6 +163,9 @@ async fn send(
         let mut args = FluentArgs::new();
         args.set("title", title.to_string());
         args.set("name", user.display_name.clone());
+        for (k, v) in numbers {
+            args.set(*k, *v);
+        }
         let t = |id: &str| state.i18n.format(user.locale, id, Some(&args));
         let text = format!(
             "{}\n\n{}\n\n{}\n{link}\n",
@@ -196,7 +274,11 @@ pub async fn case_followup(state: &AppState, job: &Job) -> Result<(), JobError> 
 /// Escalates breached cases and sends due follow-up surveys. Every worker runs it; the store
 /// hands each case and follow-up to exactly one of them.
 pub async fn sweep(state: &AppState) -> Result<(), JobError> {
-    let now = Utc::now();
+    sweep_at(state, Utc::now()).await
+}
+
+/// [`sweep`] as of `now` (a parameter so tests control the clock).
+pub async fn sweep_at(state: &AppState, now: chrono::DateTime<Utc>) -> Result<(), JobError> {
     let escalated = state.store.escalate_breached_cases(now).await?;
     for case in &escalated {
         tracing::info!(case = %case.id, to = ?case.escalated_to, "SLA breach escalated");
@@ -211,6 +293,24 @@ pub async fn sweep(state: &AppState) -> Result<(), JobError> {
             format!("followup:{}", due.task.id),
         )
         .await?;
+    }
+    // Digests go out from 07:00 UTC, once a day per person, whichever worker gets there first.
+    if now.hour() >= 7 {
+        for (org, user) in state
+            .store
+            .take_digests(&now.format("%Y-%m-%d").to_string())
+            .await?
+        {
+            state
+                .store
+                .enqueue_job(
+                    Some(org),
+                    super::alerts::JOB_NOTIFY_CASE,
+                    &json!({ "reason": "digest", "user_id": user }),
+                    now,
+                )
+                .await?;
+        }
     }
     if !escalated.is_empty() {
         super::notify_worker(state);

@@ -20,9 +20,6 @@ use crate::state::AppState;
 pub const JOB_ANALYZE_RESPONSE: &str = "analyze_response";
 pub const JOB_SEND_INVITATION: &str = "send_invitation";
 
-/// How long a claimed job stays ours before another worker may take it over.
-const LEASE_SECONDS: i64 = 120;
-
 /// Why a job did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -141,7 +138,7 @@ pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch:
                 tracing::warn!(error = %e, "case sweep failed; will try again");
             }
         }
-        let lease = Duration::seconds(LEASE_SECONDS);
+        let lease = state.config.job_lease;
         match state.store.claim_job(&worker_id, Utc::now(), lease).await {
             Ok(Some(job)) => {
                 let mut jobs = vec![job];

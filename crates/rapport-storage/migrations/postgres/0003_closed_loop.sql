@@ -2,6 +2,7 @@
 -- inbound helpdesk sources, and post-service follow-ups.
 ALTER TABLE organisations ADD COLUMN sla_policy TEXT NULL;
 ALTER TABLE users ADD COLUMN daily_digest BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN digest_sent_on TEXT NULL;
 
 CREATE TABLE alert_rules (
     id BIGSERIAL PRIMARY KEY,
