@@ -26,15 +26,29 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
 
     // Cases at every stage of the loop: open (some past their deadline) and finished.
     use rapport_domain::cases::{CaseFilter, CaseState};
-    let every = CaseFilter { limit: 1000, ..Default::default() };
+    let every = CaseFilter {
+        limit: 1000,
+        ..Default::default()
+    };
     let (cases, total) = store.list_cases(org, &every).await.unwrap();
     assert!(total >= 30, "demo cases: {total}");
     for state in [CaseState::New, CaseState::Resolved, CaseState::Closed] {
         assert!(cases.iter().any(|c| c.state == state), "a {state:?} case");
     }
-    let late = CaseFilter { breached_at: Some(chrono::Utc::now()), open_only: true, limit: 1000, ..Default::default() };
-    assert!(store.list_cases(org, &late).await.unwrap().1 > 0, "some open cases are breached");
-    assert!(cases.iter().all(|c| c.owner_id.is_some()), "every case has an owner");
+    let late = CaseFilter {
+        breached_at: Some(chrono::Utc::now()),
+        open_only: true,
+        limit: 1000,
+        ..Default::default()
+    };
+    assert!(
+        store.list_cases(org, &late).await.unwrap().1 > 0,
+        "some open cases are breached"
+    );
+    assert!(
+        cases.iter().all(|c| c.owner_id.is_some()),
+        "every case has an owner"
+    );
 
     let all = ResponseFilter::default();
     let total = &store.response_sums(org, &all, GroupBy::None).await.unwrap()[0];

@@ -34,7 +34,12 @@ fn dialogue(locale: Locale) -> [(NoteKind, &'static str); 3] {
 }
 
 /// Seeds rules and up to `n` cases; returns how many cases were opened.
-pub async fn seed(store: &dyn Storage, actor: Actor, rng: &mut StdRng, n: usize) -> anyhow::Result<usize> {
+pub async fn seed(
+    store: &dyn Storage,
+    actor: Actor,
+    rng: &mut StdRng,
+    n: usize,
+) -> anyhow::Result<usize> {
     let org = actor.org_id;
     for spec in default_rules() {
         store.create_alert_rule(actor, &spec).await?;
@@ -57,7 +62,10 @@ pub async fn seed(store: &dyn Storage, actor: Actor, rng: &mut StdRng, n: usize)
             continue;
         }
         opened += 1;
-        let lead = Actor { org_id: org, user_id: case.owner_id };
+        let lead = Actor {
+            org_id: org,
+            user_id: case.owner_id,
+        };
         let at = |h: i64| case.created_at + Duration::hours(h);
         // Older cases are further along; the newest stay new (and some of those are late).
         let age_days = (Utc::now() - case.created_at).num_days();
@@ -67,14 +75,34 @@ pub async fn seed(store: &dyn Storage, actor: Actor, rng: &mut StdRng, n: usize)
         }
         let contact_h = rng.gen_range(1..30);
         store
-            .transition_case(lead, case.id, &Transition { to: CaseState::Contacted, outcome: None, reason: None }, at(contact_h))
+            .transition_case(
+                lead,
+                case.id,
+                &Transition {
+                    to: CaseState::Contacted,
+                    outcome: None,
+                    reason: None,
+                },
+                at(contact_h),
+            )
             .await?;
         for (i, (kind, text)) in dialogue(r.locale).into_iter().enumerate() {
-            store.add_case_note(lead, case.id, kind, text, at(contact_h + i as i64)).await?;
+            store
+                .add_case_note(lead, case.id, kind, text, at(contact_h + i as i64))
+                .await?;
         }
         if roll < 0.35 {
             store
-                .transition_case(lead, case.id, &Transition { to: CaseState::InDialogue, outcome: None, reason: None }, at(contact_h + 3))
+                .transition_case(
+                    lead,
+                    case.id,
+                    &Transition {
+                        to: CaseState::InDialogue,
+                        outcome: None,
+                        reason: None,
+                    },
+                    at(contact_h + 3),
+                )
                 .await?;
             continue;
         }
@@ -84,20 +112,40 @@ pub async fn seed(store: &dyn Storage, actor: Actor, rng: &mut StdRng, n: usize)
             .map(|a| a.topics.iter().take(2).cloned().collect())
             .unwrap_or_default();
         if !tags.is_empty() {
-            store.set_case_root_causes(lead, case.id, &tags, at(contact_h + 4)).await?;
+            store
+                .set_case_root_causes(lead, case.id, &tags, at(contact_h + 4))
+                .await?;
         }
         let t = if roll < 0.45 {
-            Transition { to: CaseState::Closed, outcome: None, reason: Some("Customer asked not to be contacted again".into()) }
+            Transition {
+                to: CaseState::Closed,
+                outcome: None,
+                reason: Some("Customer asked not to be contacted again".into()),
+            }
         } else if roll < 0.8 {
-            Transition { to: CaseState::Resolved, outcome: Some(Outcome::WonBack), reason: None }
+            Transition {
+                to: CaseState::Resolved,
+                outcome: Some(Outcome::WonBack),
+                reason: None,
+            }
         } else {
-            Transition { to: CaseState::Resolved, outcome: Some(Outcome::NotRecovered), reason: None }
+            Transition {
+                to: CaseState::Resolved,
+                outcome: Some(Outcome::NotRecovered),
+                reason: None,
+            }
         };
-        store.transition_case(lead, case.id, &t, at(contact_h + rng.gen_range(5..120))).await?;
+        store
+            .transition_case(lead, case.id, &t, at(contact_h + rng.gen_range(5..120)))
+            .await?;
     }
     // The demo does its own follow-up bookkeeping: no surveys are e-mailed from seed data.
-    store.complete_queued_jobs(crate::jobs::cases::JOB_CASE_FOLLOWUP, Utc::now()).await?;
-    store.complete_queued_jobs("notify_case", Utc::now()).await?;
+    store
+        .complete_queued_jobs(crate::jobs::cases::JOB_CASE_FOLLOWUP, Utc::now())
+        .await?;
+    store
+        .complete_queued_jobs("notify_case", Utc::now())
+        .await?;
     Ok(opened)
 }
 
