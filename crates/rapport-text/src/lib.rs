@@ -557,3 +557,28 @@ fn blank_spans(text: &str, spans: &[PiiSpan]) -> String {
     out.push_str(&text[pos..]);
     out
 }
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn write_json_matches_serde() {
+        let engine = Engine::global();
+        for (text, lang) in [
+            (
+                "The staff was lovely but I waited an hour!! 😡 call me +972 52-123-4567",
+                None,
+            ),
+            ("ואני עוזב את החברה, \"שירות\" גרוע\t\u{1}", None),
+            ("Είμαι πολύ απογοητευμένη \\ περίμενα δύο ώρες", Some("el")),
+            ("", None),
+            ("Bonjour, merci beaucoup", Some("fr-FR")),
+        ] {
+            let a = engine.analyze(text, lang);
+            let mut direct = Vec::new();
+            a.write_json(&mut direct);
+            assert_eq!(direct, serde_json::to_vec(&a).unwrap(), "{text}");
+        }
+    }
+}
