@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Works without JavaScript; every string comes from Fluent; every
 //! form post carries a CSRF token; user-supplied text is escaped and bidi-isolated.
 
+mod alert_settings;
 mod cases;
 mod charts;
 mod insights;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
+        .merge(alert_settings::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {

@@ -284,6 +284,9 @@ pub async fn settings(
             }
             p.muted { (ctx.t("settings-readonly")) }
         }
+        @if rapport_domain::role::Access::Managers.allows(auth.user.role) {
+            p { a href="/settings/alerts" { (ctx.t("al-settings-link")) } }
+        }
     };
     Ok(page(&ctx, &ctx.t("settings-title"), body))
 }
