@@ -53,8 +53,10 @@ const KINDS: [&str; 9] = [
 fn condition_text(ctx: &Ctx, c: &Condition) -> String {
     let f = |x: f32| format!("{x:.2}");
     let int = |id: &str, v: i32| {
-        ctx.tr
-            .ta(id, &[("value", v.to_string().replace('-', "\u{2212}").into())])
+        ctx.tr.ta(
+            id,
+            &[("value", v.to_string().replace('-', "\u{2212}").into())],
+        )
     };
     match c {
         Condition::NpsAtMost { value } => int("cases-cond-nps", *value),
@@ -105,10 +107,7 @@ impl Scopes {
     }
 
     fn stage(&self, id: StageId) -> Option<&str> {
-        self.stages
-            .iter()
-            .find(|s| s.0 == id)
-            .map(|s| s.1.as_str())
+        self.stages.iter().find(|s| s.0 == id).map(|s| s.1.as_str())
     }
 
     fn touchpoint(&self, id: TouchpointId) -> Option<&str> {
@@ -451,7 +450,14 @@ pub async fn show(
     State(s): State<AppState>,
     Query(q): Query<SavedQuery>,
 ) -> ApiResult<Markup> {
-    render(&s, &ctx, &auth.user, q.saved.as_deref(), &Refused::default()).await
+    render(
+        &s,
+        &ctx,
+        &auth.user,
+        q.saved.as_deref(),
+        &Refused::default(),
+    )
+    .await
 }
 
 /// The page again with status 422 and the field named; other errors pass through.
@@ -724,7 +730,10 @@ mod tests {
         assert_eq!(control_of("conditions[2]"), "c3_kind");
         assert_eq!(control_of("conditions"), "c1_kind");
         assert_eq!(control_of("name"), "name");
-        assert_eq!(control_of("high.first_contact_hours"), "high.first_contact_hours");
+        assert_eq!(
+            control_of("high.first_contact_hours"),
+            "high.first_contact_hours"
+        );
     }
 
     #[test]
