@@ -72,7 +72,7 @@ al-err-field = Field: { $field }
 # ---- the closed-loop panel on /insights ----
 cl-title = Closed loop
 cl-lead = recovered
-cl-lead-n = of { $n } followed-up detractors
+cl-lead-n = of the detractors who answered our follow-up ({ $n })
 cl-no-followups = No follow-up answers yet, so recovery cannot be measured.
 cl-opened = cases opened in this period
 cl-open-now = open now

@@ -447,6 +447,11 @@ pub async fn overview(
         })
         .collect();
     let significant = o.nps_change_significant.flatten();
+    let closed_loop = if Access::Managers.allows(auth.user.role) {
+        Some(closed_loop_panel(&s, &ctx, org, tq.from, tq.to, &names).await?)
+    } else {
+        None
+    };
     let body = html! {
         @if auth.user.role == Role::Agent {
             p.note { (ctx.t("ins-own-data")) }
@@ -480,6 +485,7 @@ pub async fn overview(
                 }
             }
         }
+        @if let Some(panel) = closed_loop { (panel) }
         section aria-labelledby="h-journeys" {
             h2 #h-journeys { (ctx.t("ins-journeys")) }
             ul.cards {
@@ -513,6 +519,185 @@ pub async fn overview(
         }
     };
     Ok(page(&ctx, &ctx.t("ins-title"), body))
+}
+
+/// A message around `{ $n }` (passed as U+0001), the count isolated as `n = 12`.
+fn with_n(text: &str, n: i64) -> Markup {
+    match text.split_once('\u{1}') {
+        Some((a, b)) => html! { (a) bdi.n dir="ltr" { "n = " (n) } (b) },
+        None => html! { (text) },
+    }
+}
+
+/// A share as a whole percentage, `—` when there is nothing to divide.
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), |v| format!("{}%", signed0(v * 100.0)))
+}
+
+/// The closed-loop panel for managers: how quickly and how well customers who told us
+/// something went wrong were answered. Figures come from `rapport_domain::cases::case_metrics`,
+/// the code behind `GET /api/v1/cases/metrics`.
+async fn closed_loop_panel(
+    s: &AppState,
+    ctx: &Ctx,
+    org: OrgId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    names: &Names,
+) -> ApiResult<Markup> {
+    use rapport_domain::cases::{
+        case_metrics, root_causes_ranked, Case, CaseFilter, REPEAT_WINDOW_DAYS,
+    };
+    let now = Utc::now();
+    let l = ctx.locale();
+    // Repeat issues look back 90 days before the period, so read those cases too.
+    let filter = CaseFilter {
+        opened_from: from.map(|f| f - chrono::Duration::days(REPEAT_WINDOW_DAYS)),
+        opened_to: to,
+        limit: 10_000,
+        ..Default::default()
+    };
+    let (all, _) = s.store.list_cases(org, &filter).await?;
+    let in_period = |c: &Case| from.is_none_or(|f| c.created_at >= f);
+    const LOOK_BACK: &str = "\u{0}";
+    let overall = case_metrics(&all, now, |c| {
+        if in_period(c) { "all" } else { LOOK_BACK }.to_string()
+    })
+    .into_iter()
+    .find(|g| g.key == "all");
+    let by_team = case_metrics(&all, now, |c| {
+        if in_period(c) {
+            c.team_id.map(|t| t.0.to_string()).unwrap_or_default()
+        } else {
+            LOOK_BACK.to_string()
+        }
+    });
+    let period: Vec<Case> = all.into_iter().filter(|c| in_period(c)).collect();
+    let detractors_followed = period
+        .iter()
+        .filter(|c| c.original_nps.is_some_and(|o| o <= 6) && c.followup_nps.is_some())
+        .count() as i64;
+    let roots = root_causes_ranked(&period);
+    // "Now" figures count every case as it stands, so they match the inbox they link to.
+    let count = |f: CaseFilter| CaseFilter { limit: 1, ..f };
+    let open_now = s
+        .store
+        .list_cases(
+            org,
+            &count(CaseFilter {
+                open_only: true,
+                ..Default::default()
+            }),
+        )
+        .await?
+        .1;
+    let breached_now = s
+        .store
+        .list_cases(
+            org,
+            &count(CaseFilter {
+                open_only: true,
+                breached_at: Some(now),
+                ..Default::default()
+            }),
+        )
+        .await?
+        .1;
+    let hours = |h: Option<f64>| h.map_or_else(|| "—".to_string(), |h| dec(h, 1, l));
+    let stat = |id: &str, value: String, label: String, href: Option<&str>| {
+        html! {
+            li data-stat=(id) {
+                @match href {
+                    Some(h) => a href=(h) { span.big { bdi { (value) } } " " (label) },
+                    None => { span.big { bdi { (value) } } " " (label) },
+                }
+            }
+        }
+    };
+    Ok(html! {
+        section.closed-loop aria-labelledby="h-closed-loop" {
+            h2 #h-closed-loop { (ctx.t("cl-title")) }
+            @match &overall {
+                None => p.muted { (ctx.t("cl-none")) },
+                Some(m) => {
+                    div.headline {
+                        @if m.recovery_rate.is_some() && detractors_followed > 0 {
+                            p.big data-figure="recovery" { bdi { (pct(m.recovery_rate)) } " " (ctx.t("cl-lead")) }
+                            p data-figure="recovery-n" { (with_n(&ctx.tr.ta("cl-lead-n", &[("n", "\u{1}".into())]), detractors_followed)) }
+                        } @else {
+                            p.muted data-figure="recovery" { (ctx.t("cl-no-followups")) }
+                        }
+                    }
+                    ul.stats.closed-loop-stats {
+                        (stat("opened", m.cases.to_string(), ctx.t("cl-opened"), None))
+                        (stat("open-now", open_now.to_string(), ctx.t("cl-open-now"), Some("/cases")))
+                        (stat("breached-now", breached_now.to_string(), ctx.t("cl-breached-now"), Some("/cases?breached=1")))
+                        (stat("median-contact", hours(m.median_hours_to_first_contact), ctx.t("cl-median-contact"), None))
+                        (stat("sla", pct(m.sla_attainment), ctx.t("cl-sla"), None))
+                        (stat("closure", pct(m.closure_rate), ctx.t("cl-closure"), None))
+                        (stat("won-back", m.won_back.to_string(), ctx.t("cl-won-back"), None))
+                        (stat("repeat", pct(m.repeat_issue_rate), ctx.t("cl-repeat"), None))
+                    }
+                    @if let (Some(before), Some(after)) = (m.nps_original, m.nps_followup) {
+                        p data-figure="nps-change" {
+                            bdi dir="ltr" { (signed0(before)) " → " (signed0(after)) }
+                            " · " (ctx.tr.ta("cl-nps-change", &[("n", (m.followups as i64).into())]))
+                        }
+                    }
+                    div.grid2 {
+                        div {
+                            h3 { (ctx.t("cl-root-causes")) }
+                            @if roots.is_empty() {
+                                p.muted { (ctx.t("cl-no-root-causes")) }
+                            } @else {
+                                ol.root-causes {
+                                    @for r in roots.iter().take(5) {
+                                        li data-root=(r.tag) { code { (r.tag) } " · " (ctx.tr.ta("cl-root-cases", &[("count", (r.cases as i64).into())])) }
+                                    }
+                                }
+                            }
+                        }
+                        div {
+                            h3 { (ctx.t("cl-by-team")) }
+                            table.drivers.cl-teams {
+                                thead { tr {
+                                    th scope="col" { (ctx.t("cl-col-team")) }
+                                    th scope="col" { (ctx.t("cl-col-cases")) }
+                                    th scope="col" { (ctx.t("cl-col-open")) }
+                                    th scope="col" { (ctx.t("cl-col-sla")) }
+                                    th scope="col" { (ctx.t("cl-col-contact")) }
+                                    th scope="col" { (ctx.t("cl-col-recovery")) }
+                                } }
+                                tbody {
+                                    @for g in by_team.iter().filter(|g| g.key != LOOK_BACK) {
+                                        tr {
+                                            th scope="row" {
+                                                @if g.key.is_empty() { (ctx.t("cl-no-team")) }
+                                                @else { @match names.teams.get(&g.key) { Some(n) => (ut(n)), None => bdi { "#" (g.key) } } }
+                                            }
+                                            td { bdi { (g.cases) } }
+                                            td { bdi { (g.open) } }
+                                            td { bdi { (pct(g.sla_attainment)) } }
+                                            td { bdi { (hours(g.median_hours_to_first_contact)) } }
+                                            td { bdi { (pct(g.recovery_rate)) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            details.how {
+                summary { (ctx.t("cl-how-title")) }
+                ul {
+                    @for k in ["cl-how-recovery", "cl-how-sla", "cl-how-contact", "cl-how-closure", "cl-how-nps", "cl-how-repeat", "cl-how-now"] {
+                        li { (ctx.t(k)) }
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// A touchpoint's top topics with counts, and its recent responses to pick verbatims from.
