@@ -89,9 +89,20 @@ async fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_mid_delivery_loses_no_event() {
+async fn kill_9_mid_delivery_loses_no_event_on_sqlite() {
+    kill_9_mid_delivery_loses_no_event(testing::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_delivery_loses_no_event_on_postgres() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    kill_9_mid_delivery_loses_no_event(db).await;
+}
+
+async fn kill_9_mid_delivery_loses_no_event(db: testing::TestDb) {
     const EVENTS: usize = 300;
-    let db = testing::sqlite();
     let store = rapport_storage::connect(&db.url).await.unwrap();
     store.migrate().await.unwrap();
     let org = store
