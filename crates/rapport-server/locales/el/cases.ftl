@@ -136,3 +136,22 @@ cases-err-kind = Επιλέξτε τι είδους καταχώριση είν�
 cases-err-owner = Επιλέξτε έναν ενεργό συνάδελφο ως υπεύθυνο.
 cases-err-root-causes = Ελέγξτε τις βασικές αιτίες: έως 20, η καθεμία από 1 έως 64 χαρακτήρες.
 cases-err-generic = Η αλλαγή δεν αποθηκεύτηκε· ελέγξτε τη φόρμα.
+
+## Post-service follow-up calls.
+cases-count-followups = κλήσεις παρακολούθησης για σήμερα (δικές μου)
+followups-title = Κλήσεις παρακολούθησης
+followups-intro = Η εξυπηρέτηση συνεχίζεται και μετά το τέλος της. Λίγες εβδομάδες μετά την τελευταία επαφή του πελάτη, ένα σύντομο τηλεφώνημα ρωτά πώς πάνε τα πράγματα — και συχνά φέρνει τον επόμενο πελάτη. Οι κλήσεις προγραμματίζονται από το πλάνο παρακολούθησης κάθε σημείου επαφής.
+followups-mine = Δικές μου
+followups-all = Όλων
+followups-due = Αυτή την εβδομάδα
+followups-none = Δεν εκκρεμούν κλήσεις παρακολούθησης. Μπράβο.
+followups-last = Τελευταία επαφή
+followups-due-on = κλήση έως
+followups-late = Εκπρόθεσμη
+followups-outcome = Τι είπε ο πελάτης;
+followups-done = Τηλεφώνησα — αποθήκευση
+followups-skip = Παράλειψη κλήσης
+followups-recent = Πρόσφατες καταγραφές
+followups-none-recent = Τίποτα δεν έχει καταγραφεί ακόμη.
+followups-state-done = έγινε κλήση
+followups-state-skipped = παραλείφθηκε

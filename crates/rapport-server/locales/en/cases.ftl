@@ -130,3 +130,22 @@ cases-err-kind = Please choose what kind of entry this is.
 cases-err-owner = Please choose an active colleague as owner.
 cases-err-root-causes = Please check the root causes: up to 20, each 1 to 64 characters.
 cases-err-generic = That change could not be saved; please check the form.
+
+## Post-service follow-up calls.
+cases-count-followups = follow-up calls due today (mine)
+followups-title = Follow-up calls
+followups-intro = Service continues after the service ends. A few weeks after a customer's last contact, a short call asks how things are going — and often brings the next customer. Calls are scheduled by the follow-up plan of each touchpoint.
+followups-mine = Mine
+followups-all = Everyone's
+followups-due = Due this week
+followups-none = No follow-up calls are due. Well done.
+followups-last = Last contact
+followups-due-on = call by
+followups-late = Past due
+followups-outcome = What did the customer say?
+followups-done = Called — save
+followups-skip = Skip this call
+followups-recent = Recently recorded
+followups-none-recent = Nothing recorded yet.
+followups-state-done = called
+followups-state-skipped = skipped

@@ -138,3 +138,22 @@ cases-err-kind = נא לבחור את סוג הרישום.
 cases-err-owner = נא לבחור עמית/ה פעיל/ה כאחראי/ת.
 cases-err-root-causes = נא לבדוק את גורמי השורש: עד 20, כל אחד באורך 1 עד 64 תווים.
 cases-err-generic = לא הצלחנו לשמור את השינוי; נא לבדוק את הטופס.
+
+## Post-service follow-up calls.
+cases-count-followups = שיחות מעקב להיום (שלי)
+followups-title = שיחות מעקב
+followups-intro = השירות ממשיך גם אחרי שהשירות נגמר. כמה שבועות אחרי הפנייה האחרונה של הלקוח, שיחה קצרה שואלת מה שלומו — ולא פעם מביאה את הלקוח הבא. השיחות מתוזמנות לפי תוכנית המעקב של כל נקודת מגע.
+followups-mine = שלי
+followups-all = של כולם
+followups-due = לביצוע השבוע
+followups-none = אין שיחות מעקב לביצוע. כל הכבוד.
+followups-last = קשר אחרון
+followups-due-on = להתקשר עד
+followups-late = עבר המועד
+followups-outcome = מה הלקוח אמר?
+followups-done = התקשרתי — שמירה
+followups-skip = לדלג על השיחה
+followups-recent = תועדו לאחרונה
+followups-none-recent = עדיין לא תועד דבר.
+followups-state-done = בוצעה שיחה
+followups-state-skipped = דולג

@@ -360,6 +360,18 @@ pub async fn inbox(
         )
         .await?
         .1;
+    // Follow-up calls of mine due within a day, so they are not forgotten behind the cases.
+    let calls = s
+        .store
+        .list_followups(
+            org,
+            Some(auth.user.id),
+            Some(rapport_domain::followups::FollowupState::Scheduled),
+            Some(now + chrono::Duration::days(1)),
+            1000,
+        )
+        .await?
+        .len();
     let names = Names::load(&s, org).await?;
     let customers = customer_names(&s, org, cases.iter().filter_map(|c| c.customer_id)).await?;
     let mut touchpoints: Vec<(&TouchpointId, &String)> = names.touchpoints.iter().collect();
@@ -384,6 +396,7 @@ pub async fn inbox(
                 span.big { bdi { (breached) } } span aria-hidden="true" { "⚠ " } (ctx.t("cases-count-breached"))
             } }
             li { a href="/cases?owner=me" data-count="mine" { span.big { bdi { (mine) } } (ctx.t("cases-count-mine")) } }
+            li { a href="/followups" data-count="followups" { span.big { bdi { (calls) } } (ctx.t("cases-count-followups")) } }
         }
         form.search.case-filters method="get" action="/cases" {
             (field("f-state", &ctx.t("cases-f-state"), html! {

@@ -4,6 +4,7 @@
 mod alert_settings;
 mod cases;
 mod charts;
+mod followups;
 mod insights;
 mod journeys;
 mod layout;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
+        .merge(followups::router())
         .merge(alert_settings::router())
 }
 
