@@ -22,6 +22,7 @@ both_backends!(
     bad_threshold_is_refused_with_the_field_named,
     team_leads_are_refused,
     hostile_rule_names_are_escaped,
+    hebrew_pages_are_right_to_left,
 );
 
 struct World {
@@ -662,4 +663,34 @@ async fn hostile_rule_names_are_escaped(app: TestApp) {
     assert_eq!(status, 422);
     assert!(!body.contains("<script>alert(1)"));
     assert!(body.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+async fn hebrew_pages_are_right_to_left(app: TestApp) {
+    let w = world(app).await;
+    let he = w
+        .app
+        .caller(w.org, "menahel@al.test", Role::CxManager, Locale::He, None)
+        .await;
+    let c = customer(&w, "C-9").await;
+    let t = Utc::now() - Duration::days(2);
+    let case = open(&w, Some(c.id), None, 3, t).await;
+    move_to(
+        &w,
+        case.id,
+        CaseState::Contacted,
+        None,
+        t + Duration::hours(5),
+    )
+    .await;
+    let (client, _) = w.app.browser_login(&he.user.email).await;
+    let (status, html) = get(&client, &w.app, "/settings/alerts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"he\" dir=\"rtl\">"), "{html}");
+    assert!(html.contains("כללי התראה ורמות שירות"));
+    assert!(html.contains("הוספת הכללים המומלצים"));
+    let (_, html) = get(&client, &w.app, "/insights").await;
+    assert!(html.contains("לולאה סגורה"), "{html}");
+    assert_eq!(stat(&html, "opened"), "1");
+    assert_eq!(stat(&html, "median-contact"), "5.0");
+    assert!(html.contains("עדיין אין תשובות מעקב"));
 }

@@ -83,11 +83,14 @@ fn priority_name(ctx: &Ctx, p: Priority) -> String {
     ctx.t(&format!("cases-priority-{}", p.as_str()))
 }
 
+/// A stage with its label ("Journey › Stage") and its touchpoints.
+type StageScope = (StageId, String, Vec<(TouchpointId, String)>);
+
 /// Stages and touchpoints by id, for the scope select and the rule list.
 #[derive(Default)]
 struct Scopes {
     /// (stage id, "Journey › Stage", its touchpoints (id, name)).
-    stages: Vec<(StageId, String, Vec<(TouchpointId, String)>)>,
+    stages: Vec<StageScope>,
 }
 
 impl Scopes {
