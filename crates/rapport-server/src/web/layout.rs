@@ -103,6 +103,7 @@ fn head(tr: &Tr, title: &str) -> Markup {
             link rel="stylesheet" href="/assets/surveys.css";
             link rel="stylesheet" href="/assets/insights.css";
             link rel="stylesheet" href="/assets/cases.css";
+            link rel="stylesheet" href="/assets/alerts.css";
         }
     }
 }

@@ -73,6 +73,10 @@ pub fn router() -> Router<AppState> {
             "/assets/cases.css",
             get(|| css(include_str!("../../assets/cases.css"))),
         )
+        .route(
+            "/assets/alerts.css",
+            get(|| css(include_str!("../../assets/alerts.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
