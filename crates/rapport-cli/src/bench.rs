@@ -14,6 +14,8 @@ use rapport_server::auth::secrets;
 use rapport_server::{Application, Config};
 use rapport_storage::Actor;
 
+pub mod metrics;
+
 /// Benchmark response submission.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {

@@ -152,6 +152,8 @@ struct DemoArgs {
 enum BenchCommand {
     /// Response submission over HTTP vs raw SQLite inserts, same rows, same run.
     Responses(bench::BenchArgs),
+    /// NPS by touchpoint × week and the journey map over generated responses (SQLite or PostgreSQL).
+    Metrics(bench::metrics::MetricsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +240,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(a)) => user_create(a).await,
         Command::Bench(BenchCommand::Responses(a)) => bench::run(a).await,
+        Command::Bench(BenchCommand::Metrics(a)) => bench::metrics::run(a).await,
         Command::Token(TokenCommand::Create(a)) => token_create(a).await,
         Command::Import(c) => import::run(c).await,
         Command::Analyze(_) | Command::Themes(_) => unreachable!("handled synchronously"),
