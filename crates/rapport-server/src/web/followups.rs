@@ -74,7 +74,7 @@ pub async fn list(
                 .await?,
         );
     }
-    recent.sort_by(|a, b| b.completed_at.cmp(&a.completed_at));
+    recent.sort_by_key(|t| std::cmp::Reverse(t.completed_at));
     recent.truncate(20);
     let names = names(&s, org, due.iter().chain(&recent)).await?;
     let touchpoint = |id: TouchpointId| names.1.get(&id).cloned().unwrap_or_default();
