@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod conversation;
 pub mod error;
 pub mod followups;
 pub mod ids;
