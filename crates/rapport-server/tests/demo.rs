@@ -49,6 +49,17 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
         cases.iter().all(|c| c.owner_id.is_some()),
         "every case has an owner"
     );
+    let calls = store
+        .list_followups(
+            org,
+            None,
+            Some(rapport_domain::followups::FollowupState::Scheduled),
+            None,
+            1000,
+        )
+        .await
+        .unwrap();
+    assert!(!calls.is_empty(), "follow-up calls are scheduled");
 
     let all = ResponseFilter::default();
     let total = &store.response_sums(org, &all, GroupBy::None).await.unwrap()[0];

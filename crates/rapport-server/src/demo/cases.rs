@@ -139,6 +139,7 @@ pub async fn seed(
             .transition_case(lead, case.id, &t, at(contact_h + rng.gen_range(5..120)))
             .await?;
     }
+    followup_calls(store, actor).await?;
     // The demo does its own follow-up bookkeeping: no surveys are e-mailed from seed data.
     store
         .complete_queued_jobs(crate::jobs::cases::JOB_CASE_FOLLOWUP, Utc::now())
@@ -170,4 +171,40 @@ fn new_case(r: &Response, verdict: rapport_domain::alerts::Verdict) -> NewCase {
         opened_at: r.submitted_at,
         notify_owner: false,
     }
+}
+
+/// Follow-up call plans on the touchpoints with the most recent answers, and the calls they
+/// schedule for customers served in the last six weeks (some already due).
+async fn followup_calls(store: &dyn Storage, actor: Actor) -> anyhow::Result<()> {
+    use rapport_domain::followups::{FollowupMode, FollowupPlan};
+    let org = actor.org_id;
+    let recent = ResponseFilter {
+        from: Some(Utc::now() - Duration::days(42)),
+        ..Default::default()
+    };
+    let (responses, _) = store.list_responses(org, &recent, 400, 0).await?;
+    let mut planned = Vec::new();
+    for r in &responses {
+        if planned.len() < 3 && !planned.contains(&r.touchpoint_id) {
+            planned.push(r.touchpoint_id);
+            let plan = FollowupPlan {
+                touchpoint_id: r.touchpoint_id,
+                after_days: 30,
+                mode: FollowupMode::Call,
+                survey_id: None,
+            };
+            store.set_followup_plan(actor, &plan).await?;
+        }
+    }
+    for r in responses
+        .iter()
+        .filter(|r| planned.contains(&r.touchpoint_id))
+    {
+        if let Some(c) = r.customer_id {
+            store
+                .schedule_followup(org, r.touchpoint_id, c, r.submitted_at)
+                .await?;
+        }
+    }
+    Ok(())
 }
