@@ -657,7 +657,7 @@ async fn bench(a: &MetricsArgs, url: &str, backend: &str) -> anyhow::Result<()> 
         writer.write(fx.org.0, &rows).await?;
         done += k;
         bar.set_position(done as u64);
-        if bar.is_hidden() && (done / batch) % 20 == 0 {
+        if bar.is_hidden() && (done / batch).is_multiple_of(20) {
             tracing::info!(done, total = a.n, "generating");
         }
     }
