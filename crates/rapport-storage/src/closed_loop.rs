@@ -42,7 +42,11 @@ pub trait ClosedLoopStore: Send + Sync {
     // ---- alert rules ----
     async fn list_alert_rules(&self, org: OrgId) -> StorageResult<Vec<AlertRule>>;
     async fn get_alert_rule(&self, org: OrgId, id: AlertRuleId) -> StorageResult<AlertRule>;
-    async fn create_alert_rule(&self, actor: Actor, spec: &AlertRuleSpec) -> StorageResult<AlertRule>;
+    async fn create_alert_rule(
+        &self,
+        actor: Actor,
+        spec: &AlertRuleSpec,
+    ) -> StorageResult<AlertRule>;
     async fn update_alert_rule(
         &self,
         actor: Actor,
@@ -149,11 +153,16 @@ pub trait ClosedLoopStore: Send + Sync {
     ) -> StorageResult<Vec<Delivery>>;
     async fn delivery_attempts(&self, org: OrgId, id: i64) -> StorageResult<Vec<DeliveryAttempt>>;
     /// Sends a delivery again (dead or not) with the same delivery id, for another 24 hours.
-    async fn redeliver(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StorageResult<Delivery>;
+    async fn redeliver(&self, actor: Actor, id: i64, now: DateTime<Utc>)
+        -> StorageResult<Delivery>;
 
     // ---- post-service follow-ups ----
     async fn set_followup_plan(&self, actor: Actor, plan: &FollowupPlan) -> StorageResult<()>;
-    async fn delete_followup_plan(&self, actor: Actor, touchpoint: TouchpointId) -> StorageResult<()>;
+    async fn delete_followup_plan(
+        &self,
+        actor: Actor,
+        touchpoint: TouchpointId,
+    ) -> StorageResult<()>;
     async fn list_followup_plans(&self, org: OrgId) -> StorageResult<Vec<FollowupPlan>>;
     /// Schedules (or moves later) the customer's follow-up after an interaction at `touchpoint`;
     /// `None` when the touchpoint has no plan.
@@ -343,7 +352,8 @@ impl EventRow {
     }
 }
 
-pub(crate) const DELIVERY_COLS: &str = "id, webhook_id, delivery_id, event, payload, state, attempts, last_status, \
+pub(crate) const DELIVERY_COLS: &str =
+    "id, webhook_id, delivery_id, event, payload, state, attempts, last_status, \
     last_error, created_at, give_up_at, delivered_at";
 
 #[derive(sqlx::FromRow)]

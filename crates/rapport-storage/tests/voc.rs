@@ -664,7 +664,13 @@ async fn concurrent_submissions_share_commits_and_keys_stay_unique(
         let (i, result) = h.await.unwrap();
         if i == 7 {
             assert!(
-                matches!(result, Err(StorageError::Invalid { field: "agent_id", .. })),
+                matches!(
+                    result,
+                    Err(StorageError::Invalid {
+                        field: "agent_id",
+                        ..
+                    })
+                ),
                 "{result:?}"
             );
             continue;
@@ -788,7 +794,9 @@ async fn batch_claims_never_hand_a_job_to_two_workers(store: Arc<dyn Storage>, u
                     break;
                 }
                 assert!(jobs.len() <= 7);
-                assert!(jobs.iter().all(|j| j.attempts == 1 && j.kind == "batch-race"));
+                assert!(jobs
+                    .iter()
+                    .all(|j| j.attempts == 1 && j.kind == "batch-race"));
                 let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
                 s.complete_jobs(&ids, now).await.unwrap();
                 got.extend(ids);

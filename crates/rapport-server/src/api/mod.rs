@@ -2,8 +2,8 @@
 
 mod cases;
 mod customers;
-mod inbound;
 pub mod extract;
+mod inbound;
 mod journeys;
 pub(crate) mod metrics;
 mod people;
@@ -81,7 +81,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::assign_case))
         .routes(routes!(cases::set_root_causes))
         .routes(routes!(cases::list_rules, cases::create_rule))
-        .routes(routes!(cases::get_rule, cases::update_rule, cases::delete_rule))
+        .routes(routes!(
+            cases::get_rule,
+            cases::update_rule,
+            cases::delete_rule
+        ))
         .routes(routes!(cases::get_sla, cases::set_sla))
         .routes(routes!(cases::list_plans, cases::set_plan))
         .routes(routes!(inbound::list_sources, inbound::create_source))
