@@ -1089,5 +1089,7 @@ pub fn parse_webvtt(
     finish_lines(meta, raw, lines.len(), err)
 }
 
+pub mod metrics;
+
 #[cfg(test)]
 mod tests;
