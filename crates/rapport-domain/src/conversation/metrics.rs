@@ -184,7 +184,10 @@ mod tests {
     use crate::conversation::Metadata;
     use crate::Channel;
 
-    fn transcript(turns: &[(Speaker, &str, Option<(f64, f64)>)]) -> Transcript {
+    /// Speaker, text and optional (start, end) seconds.
+    type Row<'a> = (Speaker, &'a str, Option<(f64, f64)>);
+
+    fn transcript(turns: &[Row<'_>]) -> Transcript {
         let turns = turns
             .iter()
             .map(|(s, text, t)| Turn::new(*s, text, t.map(|t| t.0), t.map(|t| t.1)).unwrap())
