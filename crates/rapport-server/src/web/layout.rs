@@ -104,6 +104,7 @@ fn head(tr: &Tr, title: &str) -> Markup {
             link rel="stylesheet" href="/assets/insights.css";
             link rel="stylesheet" href="/assets/cases.css";
             link rel="stylesheet" href="/assets/alerts.css";
+            link rel="stylesheet" href="/assets/webhooks.css";
         }
     }
 }

@@ -10,6 +10,7 @@ mod journeys;
 mod layout;
 mod pages;
 mod surveys;
+mod webhook_settings;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -77,11 +78,16 @@ pub fn router() -> Router<AppState> {
             "/assets/alerts.css",
             get(|| css(include_str!("../../assets/alerts.css"))),
         )
+        .route(
+            "/assets/webhooks.css",
+            get(|| css(include_str!("../../assets/webhooks.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
         .merge(followups::router())
         .merge(alert_settings::router())
+        .merge(webhook_settings::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {

@@ -287,6 +287,9 @@ pub async fn settings(
         @if rapport_domain::role::Access::Managers.allows(auth.user.role) {
             p { a href="/settings/alerts" { (ctx.t("al-settings-link")) } }
         }
+        @if rapport_domain::role::Access::Admins.allows(auth.user.role) {
+            p { a href="/settings/webhooks" { (ctx.t("wh-settings-link")) } }
+        }
     };
     Ok(page(&ctx, &ctx.t("settings-title"), body))
 }
