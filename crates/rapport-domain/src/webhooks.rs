@@ -46,8 +46,13 @@ impl WebhookSpec {
                 "must be an http:// or https:// address",
             ));
         }
-        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(DomainError::new("url", "must not contain spaces"));
+        let odd =
+            |c: char| c.is_whitespace() || c.is_control() || crate::values::is_bidi_control(c);
+        if url.chars().any(odd) {
+            return Err(DomainError::new(
+                "url",
+                "must not contain spaces or control characters",
+            ));
         }
         if self.description.chars().count() > 200 {
             return Err(DomainError::new("description", "at most 200 characters"));
@@ -229,6 +234,8 @@ mod tests {
 
     #[test]
     fn endpoints_are_checked() {
+        let rlo = spec("https://x/\u{202E}exe", &["*"]);
+        assert_eq!(rlo.validate().unwrap_err().field, "url");
         spec("https://example.org/hook", &["case.created"])
             .validate()
             .unwrap();
