@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{get_page as get, post_form as post};
+
 use chrono::{Duration, Utc};
 use common::{Caller, TestApp};
 use rapport_domain::alerts::{Condition, Trigger};
@@ -208,27 +210,6 @@ async fn world(app: TestApp) -> World {
         late,
         app,
     }
-}
-
-async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let resp = client.get(app.url(path)).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.text().await.unwrap())
-}
-
-async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Option<String>, String) {
-    let resp = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
-    (status, location, resp.text().await.unwrap())
 }
 
 /// The `<tr>` of the inbox that links to `case`.

@@ -264,3 +264,26 @@ pub fn extract_csrf(html: &str) -> String {
     let start = html.find(marker).expect("page has a csrf field") + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
+
+/// A signed-in browser's GET: status and body.
+pub async fn get_page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let resp = client.get(app.url(path)).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// A signed-in browser's form POST: status, `Location` (after a redirect) and body.
+pub async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let resp = client.post(app.url(path)).form(form).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, location, resp.text().await.unwrap())
+}
