@@ -960,14 +960,19 @@ pub async fn show(
 }
 
 /// After a refused change: the case page again, status 422, the field named.
-async fn refuse(
+/// After a form post: back to the log when the change was stored, else the case page again
+/// with the refusal explained (`r` says which form and what was typed).
+async fn settle(
     s: &AppState,
     ctx: &Ctx,
     user: &User,
     id: CaseId,
-    err: ApiError,
+    result: Result<(), ApiError>,
     mut r: Refused,
 ) -> ApiResult<Response> {
+    let Err(err) = result else {
+        return Ok(back(id, "log"));
+    };
     let (field, message) = match err {
         ApiError::Invalid { field, message } => (field, message),
         ApiError::Conflict { field, message } => (field, message),
@@ -1010,18 +1015,13 @@ pub async fn add_note(
             .map(|_| ())
             .map_err(ApiError::from),
     };
-    match result {
-        Ok(()) => Ok(back(id, "log")),
-        Err(e) => {
-            let r = Refused {
-                form: "note",
-                note_kind: Some(f.kind),
-                note_body: Some(f.body),
-                ..Default::default()
-            };
-            refuse(&s, &ctx, &auth.user, id, e, r).await
-        }
-    }
+    let r = Refused {
+        form: "note",
+        note_kind: Some(f.kind),
+        note_body: Some(f.body),
+        ..Default::default()
+    };
+    settle(&s, &ctx, &auth.user, id, result, r).await
 }
 
 #[derive(Deserialize)]
@@ -1071,19 +1071,14 @@ pub async fn transition(
             .map(|_| ())
             .map_err(ApiError::from),
     };
-    match result {
-        Ok(()) => Ok(back(id, "log")),
-        Err(e) => {
-            let r = Refused {
-                form: "transition",
-                to: Some(f.to),
-                outcome: f.outcome,
-                reason: f.reason,
-                ..Default::default()
-            };
-            refuse(&s, &ctx, &auth.user, id, e, r).await
-        }
-    }
+    let r = Refused {
+        form: "transition",
+        to: Some(f.to),
+        outcome: f.outcome,
+        reason: f.reason,
+        ..Default::default()
+    };
+    settle(&s, &ctx, &auth.user, id, result, r).await
 }
 
 #[derive(Deserialize)]
@@ -1110,16 +1105,11 @@ pub async fn assign(
             .map(|_| ())
             .map_err(ApiError::from),
     };
-    match result {
-        Ok(()) => Ok(back(id, "log")),
-        Err(e) => {
-            let r = Refused {
-                form: "assign",
-                ..Default::default()
-            };
-            refuse(&s, &ctx, &auth.user, id, e, r).await
-        }
-    }
+    let r = Refused {
+        form: "assign",
+        ..Default::default()
+    };
+    settle(&s, &ctx, &auth.user, id, result, r).await
 }
 
 #[derive(Deserialize)]
@@ -1153,17 +1143,12 @@ pub async fn root_causes(
             .map(|_| ())
             .map_err(ApiError::from),
     };
-    match result {
-        Ok(()) => Ok(back(id, "log")),
-        Err(e) => {
-            let r = Refused {
-                form: "root_causes",
-                root_causes: Some(f.root_causes),
-                ..Default::default()
-            };
-            refuse(&s, &ctx, &auth.user, id, e, r).await
-        }
-    }
+    let r = Refused {
+        form: "root_causes",
+        root_causes: Some(f.root_causes),
+        ..Default::default()
+    };
+    settle(&s, &ctx, &auth.user, id, result, r).await
 }
 
 #[cfg(test)]
