@@ -45,6 +45,12 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .store
         .set_response_analysis(response.id, &result)
         .await?;
-    let response = state.store.get_response(org, response.id).await?;
+    // The response as now stored (a redacted comment replaces the original), without reading
+    // it back.
+    let mut response = response;
+    if let Some(redacted) = &result.redacted_comment {
+        response.comment = Some(redacted.clone());
+    }
+    response.analysis = Some(result);
     super::alerts::close_loop(state, org, &response).await
 }
