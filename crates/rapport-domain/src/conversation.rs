@@ -17,7 +17,7 @@ use crate::values::{is_bidi_control, Locale};
 use crate::DomainError;
 
 /// Who said a turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Speaker {
     Agent,

@@ -36,4 +36,10 @@ id_type!(
     CaseId,
     WebhookId,
     FollowupId,
+    ConversationId,
+    EvaluationId,
+    CoachingId,
+    ListeningId,
+    KudosId,
+    StoryId,
 );

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod conversation;
 pub mod error;
 pub mod followups;
+pub mod frontline;
 pub mod ids;
 pub mod insights;
 pub mod journey;

@@ -8,6 +8,7 @@
 
 pub mod closed_loop;
 mod error;
+pub mod frontline;
 mod postgres;
 mod rows;
 mod sql_impl;
@@ -25,6 +26,7 @@ use rapport_domain::*;
 
 pub use closed_loop::{ClosedLoopStore, DeliveryToSend, DueSurveyFollowup};
 pub use error::{StorageError, StorageResult};
+pub use frontline::{ConversationAnalysis, ConversationFilter, FrontlineStore, StoredTranscript};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -89,7 +91,7 @@ pub struct CustomerPage {
 }
 
 #[async_trait]
-pub trait Storage: ClosedLoopStore + Send + Sync + 'static {
+pub trait Storage: ClosedLoopStore + FrontlineStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Applies pending migrations; safe to call on every start and from several instances.
