@@ -20,25 +20,26 @@
 //!
 //! # Built-in rules (by criterion name)
 //! - `empathy`: the customer showed distress (anger, frustration, disappointment or worry
-//!   ≥ 0.4, or sentiment ≤ −0.5) and the agent never acknowledged it: an unmet need (N += 0.7).
+//!   ≥ 0.4, or sentiment ≤ −0.6) and the agent never acknowledged it: an unmet need (N += 0.7).
 //! - `active_listening`: an agent turn that starts more than half a second before the
 //!   customer's turn ends is an interruption (lowers, weight 0.6).
-//! - `complaint_handling`: applies only when the customer showed distress; without any
-//!   apology, fix or follow-through from the agent, N += 0.5.
+//! - `complaint_handling`: applies when the customer showed distress or a turn with
+//!   sentiment ≤ −0.25, or the agent apologised or fixed something; without any apology,
+//!   fix or follow-through from the agent, N += 0.5.
 //! - `positive_language`: an agent turn the engine reads as policy deflection (≥ 0.4) lowers
 //!   even when no cue of the rubric matched.
 //! - `personalisation`: when the customer's name is known (the transcript's customer
 //!   reference looks like a personal name, or the customer says "my name is X", "שמי X",
 //!   "με λένε X", …), each agent turn using it raises; never using it lowers by 0.4.
-//! - `resilience`: applies only when a customer turn shows anger or frustration ≥ 0.4. Only
-//!   the agent's first reply to each such turn counts: a hostile cue lowers; otherwise a reply
-//!   that itself reads as angry or frustrated lowers (0.5, "tense reply") and any other
-//!   raises (0.8, "calm reply", or the rubric cue's weight).
+//! - `resilience`: applies only when a customer turn shows anger or frustration ≥ 0.3. Only
+//!   the agent's first reply to each such turn counts: a rubric cue decides when one matched;
+//!   otherwise a reply that itself reads as angry (≥ 0.4) lowers (0.5, "tense reply") and any
+//!   other raises (0.8, "calm reply").
 //! - `resolution`: cues count only in the last four turns; there, customer gratitude (≥ 0.4)
 //!   raises (0.6) and churn intent or escalation (≥ 0.4) lowers (1.0 / 0.8).
 //!
 //! # Criteria that do not apply
-//! `complaint_handling` with no distressed customer, `resilience` with no angry customer,
+//! `complaint_handling` with no complaint, `resilience` with no angry customer,
 //! and every criterion of a conversation without agent turns have `score: null` and no
 //! evidence; they are left out of `overall` (the weighted mean of the scores that exist).
 //! `overall` is `null` only when no criterion applies.
@@ -392,11 +393,13 @@ fn distressed(a: Option<&Analysis>) -> bool {
     ["anger", "frustration", "disappointment", "worry"]
         .iter()
         .any(|e| emotion(a, e) >= PRESENT)
-        || sentiment(a).is_some_and(|s| s <= -0.5)
+        || sentiment(a).is_some_and(|s| s <= -0.6)
 }
 
+/// A customer turn showing anger or frustration; a lower bar than [`PRESENT`], because an
+/// angry customer rarely names the emotion ("You people are useless!").
 fn angry(a: Option<&Analysis>) -> bool {
-    emotion(a, "anger") >= PRESENT || emotion(a, "frustration") >= PRESENT
+    emotion(a, "anger") >= 0.3 || emotion(a, "frustration") >= 0.3
 }
 
 /// Evaluate a transcript against a rubric. `analyses[i]` is turn `i`'s analysis; missing
@@ -475,7 +478,11 @@ pub fn evaluate(rubric: &Rubric, t: &Transcript, analyses: &[Analysis]) -> Evalu
                 }
             }
             "complaint_handling" => {
-                if !any_distress {
+                // A complaint: a distressed or clearly negative customer, or an agent who
+                // treated it as one (apologised, refunded).
+                let negative =
+                    (0..n).any(|i| !is_agent(i) && sentiment(a(i)).is_some_and(|s| s <= -0.25));
+                if !(any_distress || negative || tally.has(Effect::Raised)) {
                     criteria.push(not_applicable(&c.name));
                     continue;
                 }
@@ -527,9 +534,12 @@ pub fn evaluate(rubric: &Rubric, t: &Transcript, analyses: &[Analysis]) -> Evalu
                     }
                     // Sentiment alone would misread empathy ("that must be so frustrating")
                     // as tension; an agent who sounds angry is what resilience is about.
-                    if angry(a(r)) {
+                    if tally.has_at(r, Effect::Raised) {
+                        continue;
+                    }
+                    if emotion(a(r), "anger") >= PRESENT {
                         tally.add(r, Effect::Lowered, 0.5, "tense reply");
-                    } else if !tally.has_at(r, Effect::Raised) {
+                    } else {
                         tally.add(r, Effect::Raised, 0.8, "calm reply");
                     }
                 }
