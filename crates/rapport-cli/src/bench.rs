@@ -15,6 +15,7 @@ use rapport_server::{Application, Config};
 use rapport_storage::Actor;
 
 pub mod metrics;
+pub mod qa;
 
 /// Benchmark response submission.
 #[derive(Debug, clap::Args)]

@@ -15,6 +15,7 @@ use rapport_storage::{Actor, Storage};
 mod analyze;
 mod bench;
 mod import;
+mod qa;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +66,8 @@ enum Command {
     /// Import historical data.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Score conversations against a QA rubric, with evidence (JSON Lines in, JSON Lines out).
+    Qa(qa::QaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +157,8 @@ enum BenchCommand {
     Responses(bench::BenchArgs),
     /// NPS by touchpoint × week and the journey map over generated responses (SQLite or PostgreSQL).
     Metrics(bench::metrics::MetricsArgs),
+    /// `rapport qa` end to end in process over generated conversations, 1 thread and all.
+    Qa(bench::qa::QaBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +229,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze::run_analyze(args),
         Command::Themes(args) => analyze::run_themes(args),
+        Command::Qa(args) => qa::run(args),
+        Command::Bench(BenchCommand::Qa(args)) => bench::qa::run(args),
         other => tokio::runtime::Runtime::new()?.block_on(run(other)),
     }
 }
@@ -243,7 +250,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Metrics(a)) => bench::metrics::run(a).await,
         Command::Token(TokenCommand::Create(a)) => token_create(a).await,
         Command::Import(c) => import::run(c).await,
-        Command::Analyze(_) | Command::Themes(_) => unreachable!("handled synchronously"),
+        Command::Analyze(_)
+        | Command::Themes(_)
+        | Command::Qa(_)
+        | Command::Bench(BenchCommand::Qa(_)) => unreachable!("handled synchronously"),
     }
 }
 
