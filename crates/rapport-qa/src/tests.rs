@@ -704,3 +704,32 @@ fn stable_json_shape() {
     let c = v["criteria"][0].as_object().unwrap();
     assert_eq!(c.keys().collect::<Vec<_>>(), ["evidence", "name", "score"]);
 }
+
+#[test]
+fn odd_input_never_panics() {
+    let texts = [
+        "\u{202e}שמי \u{200f}דנה!!!???",
+        "my name is",
+        "שמי",
+        "με λένε",
+        "😡😡😡 ΗΡΕΜΗΣΤΕ",
+        "* * *",
+        "I'm I'm I'm sorry sorry",
+        "ｆｕｌｌｗｉｄｔｈ text ﬁ",
+    ];
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i..] {
+            let json = serde_json::json!({"id": "x", "channel": "chat", "customer": b,
+                "turns": [{"speaker": "customer", "text": a}, {"speaker": "agent", "text": b},
+                          {"speaker": "customer", "text": b}]});
+            let Ok(t) = parse_json(&json.to_string()) else {
+                continue;
+            };
+            let e = evaluate_with(Engine::global(), &Rubric::default_rubric(), &t).1;
+            assert!(e.criteria.iter().all(|c| c.score.is_none_or(|s| s <= 100)));
+            // Without analyses (or with too few), evaluation still works.
+            let e = evaluate(&Rubric::default_rubric(), &t, &[]);
+            assert_eq!(e.criteria.len(), 8);
+        }
+    }
+}
