@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::auth::password;
 
 mod cases;
+mod conversations;
 mod responses;
 
 /// The password of every demo login. Demo mode only: `rapport demo` prints it.
