@@ -17,7 +17,9 @@ use crate::values::{is_bidi_control, Locale};
 use crate::DomainError;
 
 /// Who said a turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Speaker {
     Agent,
@@ -266,6 +268,18 @@ impl Transcript {
     /// At least one, at most [`Transcript::MAX_TURNS`].
     pub fn turns(&self) -> &[Turn] {
         &self.turns
+    }
+
+    /// Rewrites every turn's text (PII redaction before storage); speakers and times stay.
+    /// A rewrite to blank keeps the original, so a transcript stays valid.
+    pub fn map_text(mut self, mut f: impl FnMut(&str) -> String) -> Self {
+        for turn in &mut self.turns {
+            let new = f(&turn.text);
+            if !new.trim().is_empty() {
+                turn.text = new;
+            }
+        }
+        self
     }
 
     /// The JSON import format, as a value.

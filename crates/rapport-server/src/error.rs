@@ -47,7 +47,7 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,
@@ -96,6 +96,15 @@ impl ApiError {
         }
     }
 
+    /// The JSON error object, for answers that report several errors (batch items).
+    pub fn detail(&self) -> ErrorDetail {
+        ErrorDetail {
+            code: self.code(),
+            message: self.to_string(),
+            field: self.field().map(str::to_string),
+        }
+    }
+
     pub fn field(&self) -> Option<&str> {
         match self {
             ApiError::Invalid { field, .. } | ApiError::Conflict { field, .. } => Some(field),
@@ -112,11 +121,7 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message: self.to_string(),
-                field: self.field().map(str::to_string),
-            },
+            error: self.detail(),
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {

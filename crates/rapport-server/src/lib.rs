@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod frontline;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;

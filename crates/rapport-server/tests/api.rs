@@ -70,8 +70,40 @@ async fn health_ready_metrics_and_openapi_answer(app: TestApp) {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// A conversation with an auto evaluation, as the worker would leave it.
+async fn analysed_conversation(
+    s: &std::sync::Arc<dyn rapport_storage::Storage>,
+    org: OrgId,
+    id: &str,
+    agent: Option<String>,
+) -> rapport_domain::ConversationId {
+    let t = rapport_domain::conversation::parse_json(
+        &json!({"id": id, "channel": "phone", "agent": agent, "turns": [
+            {"speaker": "customer", "text": "I have waited three days."},
+            {"speaker": "agent", "text": "I'm sorry, I'll sort it out now."}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let (cid, _) = s
+        .store_conversation(Actor::system(org), &t, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (analysis, _) = rapport_server::frontline::analyse(
+        &t,
+        &rapport_server::frontline::Rubric::default_rubric(),
+    );
+    s.save_conversation_analysis(org, cid, &analysis, chrono::Utc::now())
+        .await
+        .unwrap();
+    cid
+}
+
 /// Ids of records in the caller's organisation that routes can act on.
 struct Fixture {
+    own_conversation: i64,
+    team_conversation: i64,
+    story: i64,
     webhook: i64,
     delivery: i64,
     survey: i64,
@@ -317,7 +349,55 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         )
         .await
         .unwrap();
+    // The caller joins the fixture's team, so team leads see its agent and everyone can check in.
+    s.update_user(
+        a,
+        caller.user.id,
+        &UserUpdate {
+            display_name: Name::parse("n", &caller.user.display_name).unwrap(),
+            role: caller.user.role,
+            team_id: Some(team.id),
+            locale: caller.user.locale,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let own_conversation = analysed_conversation(
+        s,
+        org,
+        &format!("own-{tag}"),
+        Some(caller.user.email.to_string()),
+    )
+    .await;
+    let team_conversation = analysed_conversation(
+        s,
+        org,
+        &format!("team-{tag}"),
+        Some(format!("target-{tag}@x.test")),
+    )
+    .await;
+    let story = s
+        .create_story(
+            Actor::user(org, caller.user.id),
+            &rapport_domain::frontline::NewStory {
+                agent_id: user.id,
+                title: "Stayed on the line".into(),
+                value: "ownership".into(),
+                customer_words: "She did not let go until it worked.".into(),
+                agent_did: "Stayed on the line.".into(),
+                outcome: "Renewed.".into(),
+                conversation_id: Some(team_conversation),
+                response_id: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     Fixture {
+        own_conversation: own_conversation.0,
+        team_conversation: team_conversation.0,
+        story: story.id.0,
         inbound: inbound.id,
         case: case.id.0,
         rule: rule.id.0,
@@ -358,6 +438,125 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
     let m = |s: &str| Method::from_bytes(s.as_bytes()).unwrap();
     vec![
         (m("GET"), "/api/v1/me".into(), Members, None),
+        (
+            m("POST"),
+            "/api/v1/conversations".into(),
+            Leads,
+            Some(
+                json!({"id": format!("api-{tag}"), "channel": "chat", "turns": [{"speaker": "customer", "text": "Hello"}]}),
+            ),
+        ),
+        (
+            m("POST"),
+            "/api/v1/conversations/batch".into(),
+            Leads,
+            Some(
+                json!([{"id": format!("batch-{tag}"), "channel": "chat", "turns": [{"speaker": "agent", "text": "Hi"}]}]),
+            ),
+        ),
+        (m("GET"), "/api/v1/conversations".into(), Frontline, None),
+        (
+            m("GET"),
+            format!("/api/v1/conversations/{}", f.own_conversation),
+            Frontline,
+            None,
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/conversations/{}/evaluation", f.own_conversation),
+            Frontline,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/conversations/{}/qa", f.team_conversation),
+            Leads,
+            None,
+        ),
+        (
+            m("POST"),
+            format!(
+                "/api/v1/conversations/{}/evaluation/review",
+                f.team_conversation
+            ),
+            Leads,
+            Some(
+                json!({"overrides": [{"criterion": "empathy", "score": 80, "reason": "apologised at once"}]}),
+            ),
+        ),
+        (
+            m("POST"),
+            format!(
+                "/api/v1/conversations/{}/evaluation/response",
+                f.own_conversation
+            ),
+            Frontline,
+            Some(json!({"response": "acknowledge"})),
+        ),
+        (m("GET"), "/api/v1/qa/agreement".into(), Leads, None),
+        (m("GET"), "/api/v1/qa/rubric".into(), Leads, None),
+        (
+            m("PUT"),
+            "/api/v1/qa/rubric".into(),
+            Managers,
+            Some(Value::Null),
+        ),
+        (m("GET"), "/api/v1/scorecards".into(), Frontline, None),
+        (m("GET"), "/api/v1/coaching".into(), Frontline, None),
+        (
+            m("POST"),
+            "/api/v1/coaching".into(),
+            Leads,
+            Some(
+                json!({"agent_id": f.user, "focus": "empathy", "agreed": "Name the feeling first.", "follow_up_on": "2099-01-01"}),
+            ),
+        ),
+        (m("GET"), "/api/v1/listening".into(), Leads, None),
+        (
+            m("POST"),
+            "/api/v1/listening".into(),
+            Leads,
+            Some(
+                json!({"minutes": 25, "conversation_id": f.team_conversation, "listened_on": "2026-01-05"}),
+            ),
+        ),
+        (m("GET"), "/api/v1/listening/next".into(), Leads, None),
+        (m("GET"), "/api/v1/kudos".into(), Members, None),
+        (
+            m("POST"),
+            "/api/v1/kudos".into(),
+            Members,
+            Some(json!({"to_user": f.user, "message": "Thank you for the calm on that call."})),
+        ),
+        (m("GET"), "/api/v1/kudos/suggestions".into(), Leads, None),
+        (m("GET"), "/api/v1/stories".into(), Members, None),
+        (
+            m("POST"),
+            "/api/v1/stories".into(),
+            Frontline,
+            Some(
+                json!({"agent_id": f.user, "title": "T", "value": "care", "customer_words": "w", "agent_did": "d", "outcome": "o", "conversation_id": f.team_conversation}),
+            ),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/stories/{}/approve", f.story),
+            Leads,
+            None,
+        ),
+        (
+            m("POST"),
+            "/api/v1/me/checkin".into(),
+            Frontline,
+            Some(json!({"mood": 4})),
+        ),
+        (m("GET"), "/api/v1/checkins".into(), Leads, None),
+        (
+            m("GET"),
+            format!("/api/v1/customers/{}/brief", f.customer),
+            Frontline,
+            None,
+        ),
         (m("GET"), "/api/v1/organisation".into(), Members, None),
         (
             m("PUT"),

@@ -218,6 +218,12 @@ pub trait FrontlineStore: Send + Sync {
     /// Weekly mood per team since a day, small groups suppressed.
     async fn mood_by_team(&self, org: OrgId, since: NaiveDate) -> StorageResult<Vec<MoodGroup>>;
     async fn min_group_size(&self, org: OrgId) -> StorageResult<i64>;
+
+    // ---- QA rubric ----
+    /// The organisation's rubric JSON, `None` for the built-in one.
+    async fn qa_rubric(&self, org: OrgId) -> StorageResult<Option<String>>;
+    /// Stores a (validated) rubric; `None` returns to the built-in one.
+    async fn set_qa_rubric(&self, actor: Actor, rubric: Option<&str>) -> StorageResult<()>;
 }
 
 pub(crate) const CONV_COLS: &str = "c.id, c.external_id, c.channel, c.agent_id, u.display_name AS agent_name, \
@@ -1176,6 +1182,27 @@ macro_rules! frontline_impl {
                     .into_iter()
                     .map(|((week, team), (name, n, sum))| suppress_small(TeamId(team), name, week, n, sum, min))
                     .collect())
+            }
+
+            async fn qa_rubric(&self, org: OrgId) -> StorageResult<Option<String>> {
+                let (r,): (Option<String>,) = sqlx::query_as("SELECT qa_rubric FROM organisations WHERE id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StorageError::NotFound { entity: "organisation" })?;
+                Ok(r)
+            }
+
+            async fn set_qa_rubric(&self, actor: Actor, rubric: Option<&str>) -> StorageResult<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("UPDATE organisations SET qa_rubric = $1 WHERE id = $2")
+                    .bind(rubric)
+                    .bind(actor.org_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "qa_rubric", "organisation", actor.org_id, json!({ "custom": rubric.is_some() })).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn min_group_size(&self, org: OrgId) -> StorageResult<i64> {

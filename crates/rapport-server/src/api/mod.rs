@@ -3,6 +3,7 @@
 mod cases;
 mod customers;
 pub mod extract;
+pub mod frontline;
 mod inbound;
 mod journeys;
 pub(crate) mod metrics;
@@ -113,6 +114,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(surveys::routes())
         .merge(metrics::routes())
         .merge(webhooks::routes())
+        .merge(frontline::routes())
         .split_for_parts();
     // Signed by the sender rather than authenticated by token, so outside the documented API.
     let router = router.route(

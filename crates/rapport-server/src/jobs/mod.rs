@@ -68,8 +68,21 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
         email::JOB_SEND_REMINDER => email::send_reminder(state, job).await,
         alerts::JOB_NOTIFY_CASE => cases::notify_case(state, job).await,
         cases::JOB_CASE_FOLLOWUP => cases::case_followup(state, job).await,
+        crate::frontline::JOB_ANALYZE_CONVERSATION => analyze_conversation(state, job).await,
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
+}
+
+/// Analyses a stored conversation and scores it against the organisation's rubric.
+async fn analyze_conversation(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let org = job
+        .org_id
+        .ok_or_else(|| JobError::Permanent("conversation job without organisation".into()))?;
+    let id = job.payload["conversation"]
+        .as_i64()
+        .ok_or_else(|| JobError::Permanent("payload lacks conversation".into()))?;
+    crate::frontline::analyse_stored(state, org, rapport_domain::ConversationId(id)).await?;
+    Ok(())
 }
 
 /// How often each worker escalates breached cases and sends due follow-up surveys.

@@ -3,6 +3,8 @@
 ALTER TABLE organisations ADD COLUMN listening_target_minutes INTEGER NOT NULL DEFAULT 240;
 ALTER TABLE organisations ADD COLUMN min_group_size INTEGER NOT NULL DEFAULT 5;
 ALTER TABLE users ADD COLUMN listening_target_minutes INTEGER NULL;
+-- The organisation's own QA rubric as JSON; the built-in one when NULL.
+ALTER TABLE organisations ADD COLUMN qa_rubric TEXT NULL;
 
 CREATE TABLE conversations (
     id BIGSERIAL PRIMARY KEY,
