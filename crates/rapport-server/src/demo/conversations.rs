@@ -218,6 +218,8 @@ const SLOTS: [&str; 12] = [
 #[derive(Debug)]
 struct Variant {
     text: &'static str,
+    /// Comma-separated issues within a subject (`[b]`, `[a,c]`); empty when it fits any issue.
+    tags: &'static str,
     needs_agent_gender: bool,
     needs_customer_gender: bool,
 }
@@ -258,10 +260,21 @@ fn parse(src: &'static str) -> Result<Dialogues, String> {
         let Some(name) = current else {
             return Err(format!("line {}: text before the first @block", i + 1));
         };
+        let (tags, line) = match line.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            Some((tags, text)) => {
+                let bad = |t: &str| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric());
+                if tags.split(',').any(bad) {
+                    return Err(format!("line {}: bad issue tags `[{tags}]`", i + 1));
+                }
+                (tags, text.trim())
+            }
+            None => ("", line),
+        };
         check_template(line).map_err(|e| format!("line {}: {e}", i + 1))?;
         if let Some(b) = blocks.get_mut(name) {
             b.push(Variant {
                 text: line,
+                tags,
                 needs_agent_gender: line.contains("{A:"),
                 needs_customer_gender: line.contains("{C:"),
             });
@@ -475,6 +488,14 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Whether the variant fits the issue already chosen within the subject (if any).
+    fn fits(issue: Option<&str>, v: &Variant) -> bool {
+        match issue {
+            Some(issue) if !v.tags.is_empty() => v.tags.split(',').any(|t| t == issue),
+            _ => true,
+        }
+    }
+
     fn allows(&self, v: &Variant) -> bool {
         (!v.needs_agent_gender || self.agent_gender.is_some())
             && (!v.needs_customer_gender || self.customer_gender.is_some())
@@ -745,14 +766,16 @@ fn email_script(rng: &mut StdRng, scenario: Scenario) -> Vec<Step> {
 /// Start and end of one turn, in seconds from the start of the conversation.
 type TurnTimes = (Option<f64>, Option<f64>);
 
-/// Picks the subject block for `name`, a variant allowed by what we know of genders, and renders it.
+/// Renders one turn: for each block (`*` is the subject), a variant allowed by what we know of
+/// genders and, within the subject, on the same issue as the customer's problem (`issue`).
 fn render_step(
     rng: &mut StdRng,
-    d: &Dialogues,
+    d: &'static Dialogues,
     ctx: &Context,
     step: &Step,
     subject: &str,
     separator: &str,
+    issue: &mut Option<&'static str>,
 ) -> String {
     let mut text = String::new();
     for (i, name) in step.blocks.iter().enumerate() {
@@ -761,10 +784,14 @@ fn render_step(
             None => d.block(name),
         };
         let start = rng.gen_range(0..variants.len());
-        let variant = (0..variants.len())
-            .map(|k| &variants[(start + k) % variants.len()])
-            .find(|v| ctx.allows(v))
+        let order = || (0..variants.len()).map(|k| &variants[(start + k) % variants.len()]);
+        let variant = order()
+            .find(|v| ctx.allows(v) && Context::fits(*issue, v))
+            .or_else(|| order().find(|v| ctx.allows(v)))
             .unwrap_or(&variants[start]);
+        if issue.is_none() && !variant.tags.is_empty() {
+            *issue = variant.tags.split(',').next();
+        }
         if i > 0 {
             text.push_str(separator);
         }
@@ -961,9 +988,10 @@ pub(crate) fn generate(
                 " ",
             ),
         };
+        let mut issue = None;
         let texts: Vec<String> = steps
             .iter()
-            .map(|step| render_step(rng, d, &ctx, step, subject, separator))
+            .map(|step| render_step(rng, d, &ctx, step, subject, separator, &mut issue))
             .collect();
         let (times, handle_seconds): (Vec<TurnTimes>, u32) = match channel {
             Channel::Phone => {
@@ -1164,6 +1192,27 @@ mod tests {
     }
 
     #[test]
+    fn every_issue_of_a_problem_has_a_finding_and_an_ownership_on_it() {
+        for (name, src) in [("en", EN), ("he", HE), ("el", EL)] {
+            let d = parse(src).unwrap();
+            for subject in DOMAINS {
+                for p in d.block(&format!("problem.{subject}")) {
+                    for issue in p.tags.split(',').filter(|t| !t.is_empty()) {
+                        for then in ["finding", "ownership"] {
+                            let ok = d.block(&format!("{then}.{subject}")).iter().any(|v| {
+                                Context::fits(Some(issue), v)
+                                    && !v.needs_agent_gender
+                                    && !v.needs_customer_gender
+                            });
+                            assert!(ok, "{name}.txt: no neutral {then}.{subject} for [{issue}]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn templates_are_checked() {
         assert!(check_template("Hi {cust}, {A:מבין|מבינה}.").is_ok());
         assert!(check_template("Hi {customer}").is_err());
@@ -1175,6 +1224,13 @@ mod tests {
         assert!(parse("no block first").is_err());
         assert!(parse("@a\n@a\nx").is_err());
         assert!(parse("@empty\n@b\nx").is_err());
+        assert!(parse("@a\n[] x").is_err());
+        assert!(parse("@a\n[b c] x").is_err());
+        let d = parse("@a\n[b,c] x {cust}").unwrap();
+        assert_eq!(
+            (d.block("a")[0].tags, d.block("a")[0].text),
+            ("b,c", "x {cust}")
+        );
     }
 
     #[test]
