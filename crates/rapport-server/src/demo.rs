@@ -19,6 +19,7 @@ use crate::auth::password;
 
 mod cases;
 mod conversations;
+mod frontline;
 mod responses;
 
 /// The password of every demo login. Demo mode only: `rapport demo` prints it.
@@ -98,6 +99,8 @@ pub struct DemoSize {
     pub responses: usize,
     /// Cases opened from recent detractors, at every stage of the loop.
     pub cases: usize,
+    /// Conversations (calls, chats, e-mails) over the last six months, analysed and scored.
+    pub conversations: usize,
 }
 
 impl Default for DemoSize {
@@ -107,6 +110,7 @@ impl Default for DemoSize {
             customers: 2000,
             responses: 20_000,
             cases: 150,
+            conversations: 2400,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct DemoWorld {
     pub journeys: Vec<JourneyMap>,
     /// Survey responses seeded (one published survey per touchpoint).
     pub responses: usize,
+    /// Conversations seeded, analysed and scored.
+    pub conversations: usize,
 }
 
 impl DemoWorld {
@@ -457,8 +463,22 @@ pub async fn seed(
     let cases = cases::seed(store, actor, &mut rng, size.cases).await?;
     progress("cases", cases as u64, cases as u64);
 
+    let mut managers = vec![admin, manager];
+    managers.extend(leads.into_values());
+    let conversations = frontline::seed(
+        store,
+        actor,
+        &mut rng,
+        &agents,
+        &managers,
+        size.conversations,
+        progress,
+    )
+    .await?;
+
     let teams = store.list_teams(org.id).await?;
     Ok(DemoWorld {
+        conversations,
         org,
         teams,
         agents,

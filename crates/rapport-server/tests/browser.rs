@@ -26,6 +26,7 @@ async fn hebrew_team_lead_sees_an_rtl_demo_in_a_real_browser() {
             customers: 40,
             responses: 300,
             cases: 10,
+            conversations: 60,
         },
         &|_, _, _| {},
     )

@@ -14,6 +14,7 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
         customers: 300,
         responses: 4000,
         cases: 60,
+        conversations: 300,
     };
     let world = demo::seed(&*store, size, &|_, _, _| {}).await.unwrap();
     let org = world.org.id;
@@ -183,6 +184,66 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
             assert!(other.nps.unwrap().score > bad_nps + 20.0, "{}", t.name);
         }
     }
+
+    // The frontline: analysed, scored conversations in three languages, with the people work
+    // around them.
+    assert_eq!(world.conversations, 300);
+    let convs = store
+        .list_conversations(
+            org,
+            &rapport_storage::ConversationFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(convs.len(), 300);
+    assert!(convs.iter().all(|c| c.analysed && c.qa_overall.is_some()));
+    for l in ["en", "he", "el"] {
+        assert!(
+            convs.iter().any(|c| c.language.as_deref() == Some(l)),
+            "{l}"
+        );
+    }
+    assert!(convs
+        .iter()
+        .any(|c| c.emotional_lift.is_some_and(|l| l > 0.5)));
+    assert!(convs
+        .iter()
+        .any(|c| c.flags.iter().any(|f| f == "policy_deflection")));
+    let reviewed = store
+        .reviewed_evaluations(org, now - chrono::Duration::days(400))
+        .await
+        .unwrap();
+    assert!(!reviewed.is_empty(), "leads reviewed some evaluations");
+    assert!(
+        rapport_domain::frontline::agreement(&reviewed)
+            .iter()
+            .any(|a| a.kept < 1.0),
+        "some reviews overrode the engine"
+    );
+    assert!(!store
+        .list_coaching(org, None, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!store
+        .list_stories(org, None, None, true)
+        .await
+        .unwrap()
+        .is_empty());
+    let some_agent = world.agents[0].id;
+    assert!(!store
+        .list_kudos(org, some_agent, None, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    let moods = store
+        .mood_by_team(org, now.date_naive() - chrono::Duration::days(35))
+        .await
+        .unwrap();
+    assert!(moods.iter().all(|m| m.suppressed == m.n.is_none()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
