@@ -19,8 +19,8 @@ use rayon::prelude::*;
 /// Score conversations against a QA rubric.
 #[derive(Debug, clap::Args)]
 pub struct QaArgs {
-    /// Conversations as JSON Lines (the `rapport import conversations` JSON format, one per
-    /// line), or `-` for standard input.
+    /// Conversations as JSON Lines, one conversation JSON per line (`{"id", "channel",
+    /// "turns": [{"speaker", "text"}], …}`), or `-` for standard input.
     #[arg(long, default_value = "-")]
     pub input: PathBuf,
     /// Where to write one evaluation JSON per input line, or `-` for standard output.
