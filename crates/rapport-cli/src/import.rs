@@ -22,6 +22,8 @@ use rapport_domain::{CustomerId, Email, Locale, OrgId, UserId};
 use rapport_storage::Storage;
 use sha2::{Digest, Sha256};
 
+mod conversations;
+
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import survey responses from a CSV file (UTF-8, with or without BOM; header row first).
@@ -35,6 +37,14 @@ pub enum ImportCommand {
     /// Rows are numbered as in a spreadsheet (the header is row 1). A rejected row is reported
     /// and nothing from it is stored; the exit code is non-zero when any row was rejected.
     Responses(ResponsesArgs),
+    /// Import conversation transcripts: JSON Lines (one conversation per line, the API's
+    /// format), or one plain-text or WebVTT transcript described by flags.
+    ///
+    /// Lines are numbered from 1. A rejected conversation is reported with its line and field
+    /// (`line 7: turns[3].speaker: …`) and nothing from it is stored; a conversation id already
+    /// stored is skipped, so re-running adds nothing. Personal data is redacted before storage
+    /// when the organisation asks for it. The exit code is non-zero when any was rejected.
+    Conversations(conversations::ConversationsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +80,7 @@ pub struct ResponsesArgs {
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Responses(a) => import_responses(a).await,
+        ImportCommand::Conversations(a) => conversations::import_conversations(a).await,
     }
 }
 
