@@ -566,7 +566,7 @@ pub struct NewCoaching {
 
 impl NewCoaching {
     pub fn validate(&self, criteria: &[String], today: NaiveDate) -> Result<(), DomainError> {
-        if !criteria.iter().any(|c| *c == self.focus) {
+        if !criteria.contains(&self.focus) {
             return Err(DomainError::new(
                 "focus",
                 format!("must be one of: {}", criteria.join(", ")),

@@ -418,7 +418,7 @@ pub async fn brief(state: &AppState, org: OrgId, id: CustomerId) -> Result<Brief
             promises,
         });
     }
-    journey.sort_by(|a, b| b.at.cmp(&a.at));
+    journey.sort_by_key(|m| std::cmp::Reverse(m.at));
     journey.truncate(30);
     let nps: Vec<f64> = responses
         .iter()

@@ -1062,7 +1062,7 @@ macro_rules! frontline_impl {
                         at,
                     })
                 }));
-                out.sort_by(|a, b| b.at.cmp(&a.at));
+                out.sort_by_key(|s| std::cmp::Reverse(s.at));
                 out.truncate(limit as usize);
                 Ok(out)
             }
