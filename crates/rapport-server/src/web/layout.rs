@@ -30,7 +30,7 @@ struct NavItem {
     access: Access,
 }
 
-const NAV: [NavItem; 12] = [
+const NAV: [NavItem; 16] = [
     NavItem {
         href: "/",
         key: "nav-home",
@@ -65,6 +65,26 @@ const NAV: [NavItem; 12] = [
         href: "/customers",
         key: "nav-customers",
         access: Access::Frontline,
+    },
+    NavItem {
+        href: "/conversations",
+        key: "nav-conversations",
+        access: Access::Frontline,
+    },
+    NavItem {
+        href: "/scorecards",
+        key: "nav-scorecards",
+        access: Access::Frontline,
+    },
+    NavItem {
+        href: "/coaching",
+        key: "nav-coaching",
+        access: Access::Leads,
+    },
+    NavItem {
+        href: "/wall",
+        key: "nav-wall",
+        access: Access::Members,
     },
     NavItem {
         href: "/teams",
@@ -105,6 +125,7 @@ fn head(tr: &Tr, title: &str) -> Markup {
             link rel="stylesheet" href="/assets/cases.css";
             link rel="stylesheet" href="/assets/alerts.css";
             link rel="stylesheet" href="/assets/webhooks.css";
+            link rel="stylesheet" href="/assets/frontline.css";
         }
     }
 }

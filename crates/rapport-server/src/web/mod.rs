@@ -5,6 +5,7 @@ mod alert_settings;
 mod cases;
 mod charts;
 mod followups;
+mod frontline;
 mod insights;
 mod journeys;
 mod layout;
@@ -82,12 +83,17 @@ pub fn router() -> Router<AppState> {
             "/assets/webhooks.css",
             get(|| css(include_str!("../../assets/webhooks.css"))),
         )
+        .route(
+            "/assets/frontline.css",
+            get(|| css(include_str!("../../assets/frontline.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
         .merge(followups::router())
         .merge(alert_settings::router())
         .merge(webhook_settings::router())
+        .merge(frontline::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {
