@@ -912,5 +912,77 @@ pub fn suppress_small(
     }
 }
 
+/// The four service-leader traits of seed 003 a team rates its lead on, 1–5 each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ManagerRating {
+    /// Is who they say they are; means what they say.
+    pub authenticity: i32,
+    /// Listens, admits mistakes, puts the team first.
+    pub humility: i32,
+    /// Knows the frontline's work and the customers; is present.
+    pub connectedness: i32,
+    /// Cares about people as people.
+    pub care: i32,
+}
+
+impl ManagerRating {
+    pub const TRAITS: [&'static str; 4] = ["authenticity", "humility", "connectedness", "care"];
+
+    pub fn validate(&self) -> Result<(), DomainError> {
+        for (name, v) in Self::TRAITS.iter().zip(self.values()) {
+            if !(1..=5).contains(&v) {
+                return Err(DomainError::new(*name, "must be between 1 and 5"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn values(&self) -> [i32; 4] {
+        [
+            self.authenticity,
+            self.humility,
+            self.connectedness,
+            self.care,
+        ]
+    }
+}
+
+/// `YYYY-Qn`: ratings are collected per quarter, so groups are large enough to show.
+pub fn quarter_of(day: NaiveDate) -> String {
+    format!("{}-Q{}", day.year(), day.month0() / 3 + 1)
+}
+
+/// A manager's ratings in one quarter; means only when enough people answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ManagerRatingSummary {
+    pub manager_id: UserId,
+    pub manager_name: String,
+    pub period: String,
+    pub n: Option<i64>,
+    /// Mean per trait, in [`ManagerRating::TRAITS`] order.
+    pub means: Option<Vec<f64>>,
+    pub suppressed: bool,
+}
+
+/// Summarises ratings (sums per trait), hiding groups below the minimum size.
+pub fn summarise_ratings(
+    manager_id: UserId,
+    manager_name: String,
+    period: String,
+    n: i64,
+    sums: [i64; 4],
+    min_group: i64,
+) -> ManagerRatingSummary {
+    let shown = n >= min_group.max(FLOOR_MIN_GROUP_SIZE);
+    ManagerRatingSummary {
+        manager_id,
+        manager_name,
+        period,
+        n: shown.then_some(n),
+        means: shown.then(|| sums.iter().map(|s| *s as f64 / n as f64).collect()),
+        suppressed: !shown,
+    }
+}
+
 #[cfg(test)]
 mod tests;

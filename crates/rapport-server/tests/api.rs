@@ -349,6 +349,17 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         )
         .await
         .unwrap();
+    // The target leads the fixture's team, so its members have a lead to rate.
+    s.update_team(
+        a,
+        team.id,
+        &NewTeam {
+            name: Name::parse("n", &format!("team {tag}")).unwrap(),
+            lead_id: Some(user.id),
+        },
+    )
+    .await
+    .unwrap();
     // The caller joins the fixture's team, so team leads see its agent and everyone can check in.
     s.update_user(
         a,
@@ -551,6 +562,13 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             Some(json!({"mood": 4})),
         ),
         (m("GET"), "/api/v1/checkins".into(), Leads, None),
+        (
+            m("POST"),
+            "/api/v1/me/manager-rating".into(),
+            Frontline,
+            Some(json!({"authenticity": 4, "humility": 5, "connectedness": 3, "care": 4})),
+        ),
+        (m("GET"), "/api/v1/managers/ratings".into(), Leads, None),
         (
             m("GET"),
             format!("/api/v1/customers/{}/brief", f.customer),

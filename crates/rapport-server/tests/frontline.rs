@@ -18,6 +18,7 @@ both_backends!(
 );
 
 struct World {
+    admin: Caller,
     manager: Caller,
     lead: Caller,
     other_lead: Caller,
@@ -52,6 +53,15 @@ async fn world(app: &TestApp, slug: &str) -> World {
             org.id,
             &format!("manager@{slug}.test"),
             Role::CxManager,
+            Locale::En,
+            None,
+        )
+        .await;
+    let admin = app
+        .caller(
+            org.id,
+            &format!("admin@{slug}.test"),
+            Role::Admin,
             Locale::En,
             None,
         )
@@ -113,6 +123,7 @@ async fn world(app: &TestApp, slug: &str) -> World {
         .unwrap()
         .id;
     World {
+        admin,
         manager,
         lead,
         other_lead,
@@ -519,6 +530,85 @@ async fn recognition_checkins_and_the_brief(app: TestApp) {
         other.as_array().unwrap().len(),
         0,
         "a lead sees their own team's mood only"
+    );
+
+    // Manager 360: the team rates its lead anonymously; four answers stay hidden, five show.
+    let (_, team) = app
+        .api(
+            &w.manager,
+            Method::GET,
+            &format!("/api/v1/teams/{}", w.lead.user.team_id.unwrap().0),
+            None,
+        )
+        .await;
+    let mut t = team.clone();
+    t["lead_id"] = json!(w.lead.user.id.0);
+    let (status, _) = app
+        .api(
+            &w.admin,
+            Method::PUT,
+            &format!("/api/v1/teams/{}", team["id"]),
+            Some(json!({"name": t["name"], "lead_id": t["lead_id"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rating = json!({"authenticity": 4, "humility": 3, "connectedness": 5, "care": 4});
+    for a in &w.agents[..4] {
+        let (status, r) = app
+            .api(
+                a,
+                Method::POST,
+                "/api/v1/me/manager-rating",
+                Some(rating.clone()),
+            )
+            .await;
+        assert_eq!((status, r["recorded"].clone()), (200, json!(true)), "{r}");
+    }
+    let (_, again) = app
+        .api(
+            &w.agents[0],
+            Method::POST,
+            "/api/v1/me/manager-rating",
+            Some(rating.clone()),
+        )
+        .await;
+    assert_eq!(again["recorded"], false, "once a quarter");
+    let (status, err) = app
+        .api(
+            &w.lead,
+            Method::POST,
+            "/api/v1/me/manager-rating",
+            Some(rating.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("team")),
+        "nobody rates themselves"
+    );
+    let (_, ratings) = app
+        .api(&w.lead, Method::GET, "/api/v1/managers/ratings", None)
+        .await;
+    assert_eq!(ratings[0]["suppressed"], true, "{ratings}");
+    assert_eq!(ratings[0]["means"], Value::Null);
+    app.api(
+        &w.agents[4],
+        Method::POST,
+        "/api/v1/me/manager-rating",
+        Some(rating),
+    )
+    .await;
+    let (_, ratings) = app
+        .api(&w.lead, Method::GET, "/api/v1/managers/ratings", None)
+        .await;
+    assert_eq!(ratings[0]["means"], json!([4.0, 3.0, 5.0, 4.0]));
+    let (_, others) = app
+        .api(&w.other_lead, Method::GET, "/api/v1/managers/ratings", None)
+        .await;
+    assert_eq!(
+        others.as_array().unwrap().len(),
+        0,
+        "a lead sees only their own ratings"
     );
 
     // Private kudos reach only the two people.

@@ -219,6 +219,24 @@ pub trait FrontlineStore: Send + Sync {
     async fn mood_by_team(&self, org: OrgId, since: NaiveDate) -> StorageResult<Vec<MoodGroup>>;
     async fn min_group_size(&self, org: OrgId) -> StorageResult<i64>;
 
+    // ---- manager 360 ----
+    /// Records an anonymous rating of `manager` for `period`; `false` when this person already
+    /// rated them this period. The rating keeps no reference to the rater.
+    async fn rate_manager(
+        &self,
+        org: OrgId,
+        rater: UserId,
+        manager: UserId,
+        period: &str,
+        rating: &ManagerRating,
+    ) -> StorageResult<bool>;
+    /// Ratings per manager and period (all managers, or one), small groups suppressed.
+    async fn manager_ratings(
+        &self,
+        org: OrgId,
+        manager: Option<UserId>,
+    ) -> StorageResult<Vec<ManagerRatingSummary>>;
+
     // ---- QA rubric ----
     /// The organisation's rubric JSON, `None` for the built-in one.
     async fn qa_rubric(&self, org: OrgId) -> StorageResult<Option<String>>;
@@ -1181,6 +1199,50 @@ macro_rules! frontline_impl {
                 Ok(groups
                     .into_iter()
                     .map(|((week, team), (name, n, sum))| suppress_small(TeamId(team), name, week, n, sum, min))
+                    .collect())
+            }
+
+            async fn rate_manager(&self, org: OrgId, rater: UserId, manager: UserId, period: &str, rating: &ManagerRating) -> StorageResult<bool> {
+                let mut tx = self.begin().await?;
+                ensure_in_org(&mut tx, "users", "manager", manager.0, org).await?;
+                let marked = sqlx::query("INSERT INTO manager_rating_marks (user_id, manager_id, period) VALUES ($1, $2, $3) ON CONFLICT (user_id, manager_id, period) DO NOTHING")
+                    .bind(rater.0)
+                    .bind(manager.0)
+                    .bind(period)
+                    .execute(&mut *tx)
+                    .await?;
+                if marked.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO manager_ratings (org_id, manager_id, period, authenticity, humility, connectedness, care) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(org.0)
+                    .bind(manager.0)
+                    .bind(period)
+                    .bind(rating.authenticity)
+                    .bind(rating.humility)
+                    .bind(rating.connectedness)
+                    .bind(rating.care)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn manager_ratings(&self, org: OrgId, manager: Option<UserId>) -> StorageResult<Vec<ManagerRatingSummary>> {
+                let min = self.min_group_size(org).await?;
+                #[allow(clippy::type_complexity)]
+                let rows: Vec<(i64, String, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT r.manager_id, u.display_name, r.period, COUNT(*), SUM(r.authenticity), SUM(r.humility), SUM(r.connectedness), SUM(r.care) \
+                     FROM manager_ratings r JOIN users u ON u.id = r.manager_id WHERE r.org_id = $1 AND ($2 IS NULL OR r.manager_id = $2) \
+                     GROUP BY r.manager_id, u.display_name, r.period ORDER BY r.period DESC, u.display_name",
+                )
+                .bind(org.0)
+                .bind(manager.map(|m| m.0))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(m, name, period, n, a, h, c, k)| summarise_ratings(UserId(m), name, period, n, [a, h, c, k], min))
                     .collect())
             }
 

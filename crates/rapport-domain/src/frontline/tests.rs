@@ -287,3 +287,36 @@ fn inputs_are_checked_with_field_names() {
     assert_eq!(s.validate().unwrap_err().field, "conversation_id");
     assert_eq!(check_mood(6).unwrap_err().field, "mood");
 }
+
+#[test]
+fn manager_ratings_are_checked_and_small_groups_hidden() {
+    let r = ManagerRating {
+        authenticity: 5,
+        humility: 0,
+        connectedness: 3,
+        care: 4,
+    };
+    assert_eq!(r.validate().unwrap_err().field, "humility");
+    assert_eq!(
+        quarter_of(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+        "2026-Q4"
+    );
+    let s = summarise_ratings(
+        UserId(1),
+        "Lead".into(),
+        "2026-Q4".into(),
+        4,
+        [16, 16, 16, 16],
+        5,
+    );
+    assert!(s.suppressed && s.means.is_none() && s.n.is_none());
+    let s = summarise_ratings(
+        UserId(1),
+        "Lead".into(),
+        "2026-Q4".into(),
+        5,
+        [20, 15, 10, 25],
+        5,
+    );
+    assert_eq!(s.means, Some(vec![4.0, 3.0, 2.0, 5.0]));
+}

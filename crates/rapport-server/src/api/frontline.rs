@@ -42,6 +42,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(check_in))
         .routes(routes!(mood))
         .routes(routes!(customer_brief))
+        .routes(routes!(rate_my_lead))
+        .routes(routes!(manager_ratings))
 }
 
 fn conversation_error(e: ConversationError) -> ApiError {
@@ -755,4 +757,44 @@ pub async fn customer_brief(
     Ok(Json(
         svc::brief(&s, auth.user.org_id, CustomerId(id)).await?,
     ))
+}
+
+/// Rates the caller's team lead on the four service-leader traits, anonymously, once a quarter.
+#[utoipa::path(post, path = "/api/v1/me/manager-rating", tag = "frontline", security(("bearer" = [])),
+    request_body = ManagerRating,
+    responses((status = 200, body = CheckedIn), (status = 422, body = ErrorBody)))]
+pub async fn rate_my_lead(
+    auth: Auth<Frontline>,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ManagerRating>,
+) -> ApiResult<Json<CheckedIn>> {
+    input.validate()?;
+    let org = auth.user.org_id;
+    let no_lead = || ApiError::invalid("team", "you have no team lead to rate");
+    let team = auth.user.team_id.ok_or_else(no_lead)?;
+    let lead = s
+        .store
+        .get_team(org, team)
+        .await?
+        .lead_id
+        .filter(|l| *l != auth.user.id)
+        .ok_or_else(no_lead)?;
+    let period = quarter_of(Utc::now().date_naive());
+    let recorded = s
+        .store
+        .rate_manager(org, auth.user.id, lead, &period, &input)
+        .await?;
+    Ok(Json(CheckedIn { recorded }))
+}
+
+/// Team ratings of managers per quarter; groups below the minimum size are suppressed. Team
+/// leads see their own; CX managers and administrators everyone's.
+#[utoipa::path(get, path = "/api/v1/managers/ratings", tag = "frontline", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ManagerRatingSummary>)))]
+pub async fn manager_ratings(
+    auth: Auth<Leads>,
+    State(s): State<AppState>,
+) -> ApiResult<Json<Vec<ManagerRatingSummary>>> {
+    let only = (auth.user.role == Role::TeamLead).then_some(auth.user.id);
+    Ok(Json(s.store.manager_ratings(auth.user.org_id, only).await?))
 }

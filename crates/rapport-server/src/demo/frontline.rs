@@ -476,5 +476,25 @@ pub async fn seed(
             }
         }
     }
+    // Manager 360: most of each team rates its lead this quarter and last.
+    for period in [quarter_of(today), quarter_of(today - Duration::days(92))] {
+        for a in agents {
+            let Some(lead) = lead_of(a.team_id) else {
+                continue;
+            };
+            if rng.gen_bool(0.85) {
+                let mut trait_score = || rng.gen_range(2..=5);
+                let rating = ManagerRating {
+                    authenticity: trait_score(),
+                    humility: trait_score(),
+                    connectedness: trait_score(),
+                    care: trait_score(),
+                };
+                store
+                    .rate_manager(org, a.id, lead.id, &period, &rating)
+                    .await?;
+            }
+        }
+    }
     Ok(conversations.len())
 }

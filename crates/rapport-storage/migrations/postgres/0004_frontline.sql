@@ -135,3 +135,23 @@ CREATE TABLE checkin_marks (
     day TEXT NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+
+-- Manager 360 on seed 003's service-leader traits, anonymous like check-ins: the rating keeps
+-- the manager and the quarter, the mark that stops a second rating keeps only rater and quarter.
+CREATE TABLE manager_ratings (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    manager_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    authenticity INTEGER NOT NULL CHECK (authenticity BETWEEN 1 AND 5),
+    humility INTEGER NOT NULL CHECK (humility BETWEEN 1 AND 5),
+    connectedness INTEGER NOT NULL CHECK (connectedness BETWEEN 1 AND 5),
+    care INTEGER NOT NULL CHECK (care BETWEEN 1 AND 5)
+);
+CREATE INDEX manager_ratings_manager ON manager_ratings (org_id, manager_id, period);
+CREATE TABLE manager_rating_marks (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    manager_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    PRIMARY KEY (user_id, manager_id, period)
+);
