@@ -337,14 +337,15 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
         b.finish_and_clear();
     }
     println!(
-        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints, {} survey responses.",
+        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints, {} survey responses, {} conversations.",
         world.org.name,
         world.teams.len(),
         world.agents.len(),
         world.customers,
         world.journeys.len(),
         world.touchpoints(),
-        world.responses
+        world.responses,
+        world.conversations
     );
     println!("Database: {}", db.display());
     if a.seed_only {
