@@ -77,7 +77,10 @@ fl-basis-words = measured in words
 fl-latency = Median reply time
 fl-overtalk = Talking over each other
 fl-monologue = Customer's longest stretch
-fl-monologue-text = { $turns } turns from turn { $first }
+fl-monologue-text = { $turns ->
+    [one] one turn
+   *[other] { $turns } turns
+} from turn { $first }
 fl-transcript = Transcript
 fl-transcript-legend = ▲ marks a turn that raised a score and ▼ one that lowered it; each names the criterion and the words that did it.
 fl-speaker-customer = Customer
@@ -198,7 +201,10 @@ fl-agreed = What you agreed
 fl-follow-up = Follow-up
 fl-due = due
 fl-before-after = Focus score before → after
-fl-after-n = { $n } conversations since
+fl-after-n = { $n ->
+    [one] one conversation since
+   *[other] { $n } conversations since
+}
 fl-new-session = Record a session
 fl-conversation-ids = Conversations you talked about (optional)
 fl-conversation-ids-help = Conversation numbers, separated by commas.
@@ -236,7 +242,10 @@ fl-mood = Team mood
 fl-mood-how = Anonymous check-ins before shifts, per team and week. A group with fewer than { $n } answers is never shown.
 fl-mood-none = No check-ins yet.
 fl-mood-mean = Average mood (1–5)
-fl-answers = { $n } answers
+fl-answers = { $n ->
+    [one] one answer
+   *[other] { $n } answers
+}
 fl-mood-hidden = Too few answers — hidden to protect anonymity
 
 ## Wall

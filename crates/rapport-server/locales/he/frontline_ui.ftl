@@ -77,7 +77,10 @@ fl-basis-words = נמדד במילים
 fl-latency = זמן תגובה חציוני
 fl-overtalk = דיבור זה על זה
 fl-monologue = הרצף הארוך ביותר של הלקוח
-fl-monologue-text = { $turns } תורות מתור { $first }
+fl-monologue-text = { $turns ->
+    [one] תור אחד
+   *[other] { $turns } תורות
+} החל מתור { $first }
 fl-transcript = תמליל
 fl-transcript-legend = ‏▲ מסמן תור שהעלה ציון ו-▼ תור שהוריד אותו; לצד כל סימון מופיעים הקריטריון והמילים שגרמו לכך.
 fl-speaker-customer = לקוח
@@ -198,7 +201,10 @@ fl-agreed = על מה הסכמתם
 fl-follow-up = מעקב
 fl-due = הגיע הזמן
 fl-before-after = ציון המוקד לפני ← אחרי
-fl-after-n = { $n } שיחות מאז
+fl-after-n = { $n ->
+    [one] שיחה אחת מאז
+   *[other] { $n } שיחות מאז
+}
 fl-new-session = רישום מפגש
 fl-conversation-ids = שיחות שדיברתם עליהן (לא חובה)
 fl-conversation-ids-help = מספרי שיחות, מופרדים בפסיקים.
@@ -236,7 +242,10 @@ fl-mood = מצב הרוח בצוות
 fl-mood-how = צ'ק-אין אנונימי לפני משמרות, לפי צוות ושבוע. קבוצה עם פחות מ-{ $n } תשובות לעולם לא מוצגת.
 fl-mood-none = אין עדיין צ'ק-אין.
 fl-mood-mean = מצב רוח ממוצע (1–5)
-fl-answers = { $n } תשובות
+fl-answers = { $n ->
+    [one] תשובה אחת
+   *[other] { $n } תשובות
+}
 fl-mood-hidden = מעט מדי תשובות — מוסתר כדי לשמור על אנונימיות
 
 ## Wall

@@ -664,7 +664,7 @@ pub async fn customers(
                 @for c in &result.items {
                     tr {
                         td dir="ltr" { (c.external_id) }
-                        td lang=(c.locale.as_str()) { (ut(&c.name)) }
+                        td lang=(c.locale.as_str()) { a href=(format!("/customers/{}/brief", c.id)) { (ut(&c.name)) } }
                         td { (c.locale.native_name()) }
                         td dir="ltr" { (c.email.as_deref().unwrap_or("—")) }
                         td dir="ltr" { (c.phone.as_deref().unwrap_or("—")) }

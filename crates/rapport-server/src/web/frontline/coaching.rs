@@ -140,7 +140,7 @@ async fn render(s: &AppState, ctx: &Ctx, user: &User, r: &Refused) -> ApiResult<
                 thead { tr { th scope="col" { (ctx.t("fl-manager")) } th scope="col" { (ctx.t("fl-minutes-vs-target")) } } }
                 tbody {
                     @for a in &attainment {
-                        tr.mine[a.manager_id == user.id] {
+                        tr class=[(a.manager_id == user.id).then_some("mine")] {
                             th scope="row" { (ut(&a.manager_name)) " " span.muted { "(" (super::super::layout::role_name(&ctx.tr, a.role)) ")" } }
                             td { (bar(a.attainment, &ctx.tr.ta("fl-minutes-of", &[("minutes", a.minutes.into()), ("target", a.target_minutes.into()), ("pct", pct(a.attainment).into())]))) }
                         }
@@ -160,7 +160,7 @@ async fn render(s: &AppState, ctx: &Ctx, user: &User, r: &Refused) -> ApiResult<
                             }
                         }
                     }
-                    h3 { (ctx.t("fl-listened")) }
+                    h3 { (ctx.t("fl-listened-submit")) }
                     (listened_form(ctx, "/coaching/listening", r))
                 }
                 div #listen-next {
@@ -229,7 +229,7 @@ async fn render(s: &AppState, ctx: &Ctx, user: &User, r: &Refused) -> ApiResult<
                     } }
                     tbody {
                         @for g in &mood {
-                            tr.suppressed[g.suppressed] {
+                            tr class=[g.suppressed.then_some("suppressed")] {
                                 th scope="row" { (ut(&g.team_name)) }
                                 td { bdi { (g.week) } }
                                 td {

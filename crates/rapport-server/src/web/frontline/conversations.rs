@@ -39,7 +39,7 @@ fn blank(s: &Option<String>) -> Option<&str> {
 pub(crate) fn flags(ctx: &Ctx, flags: &[String]) -> Markup {
     html! {
         @for f in flags {
-            span.tag class=(format!("flag flag-{f}")) { (label(ctx, "fl-flag", f)) } " "
+            span class=(format!("tag flag flag-{f}")) { (label(ctx, "fl-flag", f)) } " "
         }
     }
 }
@@ -192,7 +192,7 @@ fn sentiment_bar(ctx: &Ctx, v: f32) -> Markup {
         "neu"
     };
     html! {
-        span.sentiment class=(class) {
+        span class=(format!("sentiment {class}")) {
             span.k { (ctx.t("fl-sentiment")) } " "
             (bar(share, &signed(f64::from(v), 2)))
         }
