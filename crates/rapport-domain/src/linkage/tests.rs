@@ -236,3 +236,60 @@ fn ols_recovers_an_exact_plane_and_names_collinear_columns() {
     .into();
     assert_eq!(e.field, "b");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn values() -> impl Strategy<Value = Vec<(f64, f64)>> {
+        // Small integers produce ties and constant columns often; that is the point.
+        prop::collection::vec((-3i32..4, -1e6f64..1e6), 0..25).prop_map(|v| {
+            v.into_iter()
+                .map(|(a, b)| (f64::from(a), (b * 100.0).round() / 100.0))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn correlations_stay_in_range(pairs in values(), swap in any::<bool>()) {
+            let (mut x, mut y): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+            if swap {
+                std::mem::swap(&mut x, &mut y);
+            }
+            for method in [Method::Pearson, Method::Spearman] {
+                let c = correlate(&x, &y, method, Interval::Bootstrap { resamples: 50, seed: 1 }).unwrap();
+                if let Some(r) = c.coefficient {
+                    prop_assert!((-1.0..=1.0).contains(&r));
+                    let p = c.p_value.unwrap();
+                    prop_assert!((0.0..=1.0).contains(&p), "p = {}", p);
+                }
+                if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                    prop_assert!(-1.0 <= lo && lo <= hi && hi <= 1.0);
+                }
+                prop_assert_eq!(c.coefficient.is_none(), x.len() < 3 || is_constant(&x) || is_constant(&y));
+            }
+        }
+
+        #[test]
+        fn ols_never_panics(pairs in values(), extra in prop::collection::vec(-5f64..5.0, 25)) {
+            let (x, y): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+            let z: Vec<f64> = extra[..x.len()].to_vec();
+            if let Ok(fit) = ols(&y, &[("x", x), ("z", z)]) {
+                prop_assert!(fit.r2 <= 1.0 + 1e-9);
+                for c in &fit.coefficients {
+                    prop_assert!(c.ci_low <= c.ci_high || c.std_error.is_nan());
+                }
+            }
+        }
+
+        #[test]
+        fn quantile_inverts_cdf(p in 1e-9f64..(1.0 - 1e-9), df in 1u32..200) {
+            let df = f64::from(df);
+            let t = t_quantile(p, df);
+            prop_assert!((t_cdf(t, df) - p).abs() <= 1e-12 * p.min(1.0 - p).max(1e-3));
+        }
+    }
+}
