@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod ambassadorship;
 pub mod cases;
 pub mod conversation;
 pub mod error;

@@ -3,6 +3,7 @@
 //! domain types, call storage, render.
 #![forbid(unsafe_code)]
 
+pub mod ambassadorship;
 pub mod api;
 pub mod app;
 pub mod auth;

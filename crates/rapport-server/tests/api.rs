@@ -101,6 +101,7 @@ async fn analysed_conversation(
 
 /// Ids of records in the caller's organisation that routes can act on.
 struct Fixture {
+    pulse: i64,
     own_conversation: i64,
     team_conversation: i64,
     story: i64,
@@ -405,7 +406,17 @@ async fn fixture(app: &TestApp, org: OrgId, caller: &Caller, tag: &str) -> Fixtu
         )
         .await
         .unwrap();
+    let pulse = s
+        .create_pulse(
+            a,
+            &format!("pulse {tag}"),
+            "2026-Q4",
+            &rapport_domain::ambassadorship::default_pulse(),
+        )
+        .await
+        .unwrap();
     Fixture {
+        pulse: pulse.id,
         own_conversation: own_conversation.0,
         team_conversation: team_conversation.0,
         story: story.id.0,
@@ -569,6 +580,55 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             Some(json!({"authenticity": 4, "humility": 5, "connectedness": 3, "care": 4})),
         ),
         (m("GET"), "/api/v1/managers/ratings".into(), Leads, None),
+        (m("GET"), "/api/v1/pulses".into(), Managers, None),
+        (
+            m("POST"),
+            "/api/v1/pulses".into(),
+            Managers,
+            Some(json!({"title": format!("Pulse {tag}")})),
+        ),
+        (
+            m("GET"),
+            format!("/api/v1/pulses/{}", f.pulse),
+            Managers,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/pulses/{}/open", f.pulse),
+            Managers,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/pulses/{}/close", f.pulse),
+            Managers,
+            None,
+        ),
+        (m("GET"), "/api/v1/pulse-results".into(), Members, None),
+        (
+            m("GET"),
+            format!("/api/v1/customers/{}/events", f.customer),
+            Frontline,
+            None,
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/customers/{}/events", f.customer),
+            Managers,
+            Some(
+                json!({"kind": "purchase", "occurred_at": "2026-01-05T10:00:00Z", "external_id": format!("ev-{tag}")}),
+            ),
+        ),
+        (
+            m("POST"),
+            format!("/api/v1/customers/{}/events/batch", f.customer),
+            Managers,
+            Some(
+                json!([{"kind": "referral", "occurred_at": "2026-01-06T10:00:00Z", "external_id": format!("ev-b-{tag}")}]),
+            ),
+        ),
+        (m("GET"), "/api/v1/behaviour".into(), Leads, None),
         (
             m("GET"),
             format!("/api/v1/customers/{}/brief", f.customer),

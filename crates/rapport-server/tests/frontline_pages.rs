@@ -219,6 +219,8 @@ async fn transcript_shows_evidence_to_the_agent_and_their_lead_only(app: TestApp
     let (status, html) = get(&lead, app, &path).await;
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"he\" dir=\"rtl\">"), "{html}");
+    // Signed figures run left to right, so the minus stays in front of the number.
+    assert!(html.contains("<bdi class=\"num\" dir=\"ltr\">\u{2212}0."));
     let turn = turn_html(&html, mark.turn + 1);
     assert!(turn.contains("class=\"mark raised\"") && turn.contains("▲"));
     assert!(html.contains(&format!("action=\"{path}/review\"")));

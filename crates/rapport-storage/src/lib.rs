@@ -6,6 +6,7 @@
 //! Every write that changes organisation data appends to the audit log in the same transaction.
 #![forbid(unsafe_code)]
 
+pub mod ambassadorship;
 pub mod closed_loop;
 mod error;
 pub mod frontline;
@@ -24,6 +25,7 @@ use rapport_domain::survey::SurveyDefinition;
 use rapport_domain::voc::*;
 use rapport_domain::*;
 
+pub use ambassadorship::{AmbassadorshipStore, Contact, Pulse, PulseSumsRow, PulseTicket};
 pub use closed_loop::{ClosedLoopStore, DeliveryToSend, DueSurveyFollowup};
 pub use error::{StorageError, StorageResult};
 pub use frontline::{ConversationAnalysis, ConversationFilter, FrontlineStore, StoredTranscript};
@@ -91,7 +93,7 @@ pub struct CustomerPage {
 }
 
 #[async_trait]
-pub trait Storage: ClosedLoopStore + FrontlineStore + Send + Sync + 'static {
+pub trait Storage: ClosedLoopStore + FrontlineStore + AmbassadorshipStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Applies pending migrations; safe to call on every start and from several instances.

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3 document generated from the handlers.
 
+mod ambassadorship;
 mod cases;
 mod customers;
 pub mod extract;
@@ -115,6 +116,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(metrics::routes())
         .merge(webhooks::routes())
         .merge(frontline::routes())
+        .merge(ambassadorship::routes())
         .split_for_parts();
     // Signed by the sender rather than authenticated by token, so outside the documented API.
     let router = router.route(

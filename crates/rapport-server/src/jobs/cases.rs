@@ -146,7 +146,7 @@ async fn send(
 
 /// One plain-text e-mail to a colleague in their language: `email-case-{reason}-subject` and
 /// `-body`, with `$title` (or the digest's list) and numeric arguments.
-async fn send_with(
+pub(crate) async fn send_with(
     state: &AppState,
     user: &User,
     reason: &str,

@@ -69,8 +69,36 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
         alerts::JOB_NOTIFY_CASE => cases::notify_case(state, job).await,
         cases::JOB_CASE_FOLLOWUP => cases::case_followup(state, job).await,
         crate::frontline::JOB_ANALYZE_CONVERSATION => analyze_conversation(state, job).await,
+        crate::ambassadorship::JOB_PULSE_INVITATION => send_pulse_invitation(state, job).await,
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
+}
+
+/// E-mails one pulse invitation, unless it was answered or the pulse closed meanwhile.
+async fn send_pulse_invitation(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let org = job
+        .org_id
+        .ok_or_else(|| JobError::Permanent("pulse job without organisation".into()))?;
+    let token = job.payload["token"]
+        .as_str()
+        .ok_or_else(|| JobError::Permanent("payload lacks token".into()))?;
+    let Some(ticket) = state
+        .store
+        .pulse_ticket(&crate::auth::secrets::sha256_hex(token))
+        .await?
+    else {
+        return Ok(());
+    };
+    if ticket.org_id != org || ticket.pulse.status != "open" {
+        return Ok(());
+    }
+    let user = state.store.get_user(org, ticket.user_id).await?;
+    let link = format!("{}/pulse/{token}", email::public_base(state));
+    cases::send_with(state, &user, "pulse", &[], &ticket.pulse.title, &link).await?;
+    if let Some(id) = job.payload["invitation"].as_i64() {
+        state.store.mark_pulse_invitation_sent(id).await?;
+    }
+    Ok(())
 }
 
 /// Analyses a stored conversation and scores it against the organisation's rubric.

@@ -10,6 +10,7 @@ mod insights;
 mod journeys;
 mod layout;
 mod pages;
+mod pulse;
 mod surveys;
 mod webhook_settings;
 
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(followups::router())
         .merge(alert_settings::router())
         .merge(webhook_settings::router())
+        .merge(pulse::router())
         .merge(frontline::router())
 }
 

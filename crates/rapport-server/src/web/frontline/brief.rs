@@ -141,7 +141,7 @@ async fn render(
                         @if let Some(t) = &m.touchpoint { " · " (ut(t)) }
                         @if let Some(n) = m.nps { " · NPS " bdi.num { (n) } }
                         @if let Some(c) = m.csat { " · CSAT " bdi.num { (c) } }
-                        @if let Some(v) = m.sentiment { " · " (ctx.t("fl-sentiment")) " " bdi.num { (signed(f64::from(v), 2)) } }
+                        @if let Some(v) = m.sentiment { " · " (ctx.t("fl-sentiment")) " " bdi.num dir="ltr" { (signed(f64::from(v), 2)) } }
                         @if let Some(t) = &m.text { p dir="auto" { (ut(t)) } }
                     }
                 }
@@ -158,7 +158,7 @@ async fn render(
             form.fl-form method="post" action=(format!("/customers/{}/checkin", id.0)) {
                 (csrf_input(ctx))
                 (error_box(ctx, r, "checkin"))
-                fieldset.mood-scale aria-invalid=[r.invalid("checkin", "mood").0] {
+                fieldset.mood-scale {
                     legend { (ctx.t("fl-checkin-question")) }
                     @for n in 1..=5 {
                         div.field.check {

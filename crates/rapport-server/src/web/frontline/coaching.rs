@@ -207,7 +207,7 @@ async fn render(s: &AppState, ctx: &Ctx, user: &User, r: &Refused) -> ApiResult<
                                 td { bdi.num { (pct(a.kept)) } }
                                 td { bdi.num { (pct(a.within_10)) } }
                                 td { bdi.num { (format!("{:.1}", a.mean_abs_diff)) } }
-                                td { bdi.num { (signed(a.mean_bias, 1)) } " "
+                                td { bdi.num dir="ltr" { (signed(a.mean_bias, 1)) } " "
                                     span.muted { (ctx.t(if a.mean_bias > 2.0 { "fl-bias-harsh" } else if a.mean_bias < -2.0 { "fl-bias-lenient" } else { "fl-bias-none" })) } }
                             }
                         }

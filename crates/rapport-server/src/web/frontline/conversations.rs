@@ -141,7 +141,7 @@ pub async fn list(
                             td {
                                 @if c.analysed {
                                     (from_to(&ctx, c.customer_start.map(f64::from), c.customer_end.map(f64::from)))
-                                    @if let Some(l) = c.emotional_lift { " " span.lift { "(" (ctx.t("fl-lift")) " " bdi.num { (signed(f64::from(l), 2)) } ")" } }
+                                    @if let Some(l) = c.emotional_lift { " " span.lift { "(" (ctx.t("fl-lift")) " " bdi.num dir="ltr" { (signed(f64::from(l), 2)) } ")" } }
                                 } @else {
                                     span.muted { (ctx.t("fl-not-analysed")) }
                                 }

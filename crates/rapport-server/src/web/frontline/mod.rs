@@ -208,17 +208,17 @@ pub(crate) fn signed(x: f64, decimals: usize) -> String {
     }
 }
 
-/// A figure or a dash, isolated so it keeps its place in right-to-left text.
+/// A figure or a dash, isolated and left to right so a minus sign stays in front in Hebrew.
 pub(crate) fn fig(v: Option<f64>, decimals: usize) -> Markup {
     match v {
-        Some(v) => html! { bdi.num { (format!("{:.*}", decimals, v)) } },
+        Some(v) => html! { bdi.num dir="ltr" { (format!("{:.*}", decimals, v)) } },
         None => html! { span.muted { "—" } },
     }
 }
 
 pub(crate) fn fig_signed(v: Option<f64>) -> Markup {
     match v {
-        Some(v) => html! { bdi.num { (signed(v, 2)) } },
+        Some(v) => html! { bdi.num dir="ltr" { (signed(v, 2)) } },
         None => html! { span.muted { "—" } },
     }
 }
@@ -270,7 +270,7 @@ pub(crate) fn bar(share: f64, text: &str) -> Markup {
     html! {
         span.fl-bar {
             span.track aria-hidden="true" { span.fill style=(format!("inline-size: {pct}%")) {} }
-            " " span.bar-text { (text) }
+            " " bdi.bar-text dir=[text.chars().all(|c| !c.is_alphabetic()).then_some("ltr")] { (text) }
         }
     }
 }
