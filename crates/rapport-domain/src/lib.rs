@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod ambassadorship;
+pub mod anonymity;
 pub mod cases;
 pub mod conversation;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod frontline;
 pub mod ids;
 pub mod insights;
 pub mod journey;
+pub mod linkage;
 pub mod model;
 pub mod role;
 pub mod stats;
