@@ -337,7 +337,7 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
         b.finish_and_clear();
     }
     println!(
-        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints, {} survey responses, {} conversations.",
+        "Seeded {}: {} teams, {} agents, {} customers, {} journeys with {} touchpoints, {} survey responses, {} conversations, {} pulse answers, {} customer events.",
         world.org.name,
         world.teams.len(),
         world.agents.len(),
@@ -345,7 +345,9 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
         world.journeys.len(),
         world.touchpoints(),
         world.responses,
-        world.conversations
+        world.conversations,
+        world.pulse_answers,
+        world.events
     );
     println!("Database: {}", db.display());
     if a.seed_only {

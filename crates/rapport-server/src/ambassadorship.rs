@@ -129,24 +129,18 @@ pub async fn pulse_groups(state: &AppState, org: OrgId) -> Result<Vec<PulseGroup
     Ok(out)
 }
 
-/// Which groups of one partition may be shown (primary and secondary suppression).
+/// Which groups of one partition may be shown: below the minimum size hidden, and more hidden
+/// when the shown total would let a hidden group be worked out by subtraction.
 pub fn shown_groups(counts: &[i64], total_shown: bool, min: i64) -> Vec<bool> {
-    let min = min.max(rapport_domain::frontline::FLOOR_MIN_GROUP_SIZE);
-    let mut shown: Vec<bool> = counts.iter().map(|n| *n >= min).collect();
-    // With the total shown, one hidden group equals total − shown ones: hide another.
-    while total_shown && shown.iter().filter(|s| !**s).count() == 1 && shown.iter().any(|s| *s) {
-        let next = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| shown[*i])
-            .min_by_key(|(_, n)| **n)
-            .map(|(i, _)| i);
-        match next {
-            Some(i) => shown[i] = false,
-            None => break,
-        }
-    }
-    shown
+    let groups: Vec<rapport_domain::anonymity::GroupCount> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, n)| rapport_domain::anonymity::GroupCount {
+            key: i.to_string(),
+            n: *n,
+        })
+        .collect();
+    rapport_domain::anonymity::suppress(&groups, total_shown, min)
 }
 
 /// Customer behaviour of every team in each quarter: of the customers a team served in the
@@ -195,9 +189,10 @@ pub async fn behaviour(
         for ((team, customer), at) in &last {
             let window = *at..*at + Duration::days(BEHAVIOUR_WINDOW_DAYS);
             let did = |f: &dyn Fn(EventKind) -> bool| {
-                by_customer
-                    .get(customer)
-                    .is_some_and(|evs| evs.iter().any(|(k, t)| f(*k) && window.contains(t)))
+                by_customer.get(customer).is_some_and(|evs| {
+                    evs.iter()
+                        .any(|(k, t)| f(*k) && *t > window.start && window.contains(t))
+                })
             };
             let t = per_team.entry(*team).or_default();
             t[0] += 1;
@@ -328,4 +323,220 @@ pub async fn measures(
         }
     }
     Ok(out)
+}
+
+/// One team-quarter on a scatter plot.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LinkPoint {
+    pub team_id: TeamId,
+    pub team: String,
+    /// The EX quarter; the CX value is from `lag` quarters later.
+    pub period: String,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A correlation of an EX (or NPS) measure with a CX outcome, both ways.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LinkStats {
+    pub x: String,
+    pub pearson: rapport_domain::linkage::Correlation,
+    pub spearman: rapport_domain::linkage::Correlation,
+}
+
+/// The EX→CX linkage as the page and `GET /api/v1/linkage` show it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Linkage {
+    pub ex: String,
+    pub cx: String,
+    pub lag: i32,
+    pub quarters: Vec<String>,
+    pub points: Vec<LinkPoint>,
+    pub stats: LinkStats,
+    /// Customer NPS against the same outcome, as seed 001 asks: does satisfaction predict
+    /// behaviour as well as ambassadorship does? Absent when the outcome is NPS itself.
+    pub nps_comparison: Option<LinkStats>,
+    /// The outcome on the three ambassadorship sub-indices together; absent (with the reason
+    /// in `regression_error`) when the data cannot support it.
+    pub regression: Option<rapport_domain::linkage::Regression>,
+    pub regression_error: Option<String>,
+    /// One sentence in the reader's language.
+    pub reading: String,
+}
+
+/// Why a linkage request is refused.
+pub fn check_measures(ex: &str, cx: &str, lag: i32) -> Result<(), DomainError> {
+    if !EX_MEASURES.contains(&ex) {
+        return Err(DomainError::new(
+            "ex",
+            format!("must be one of {}", EX_MEASURES.join(", ")),
+        ));
+    }
+    if !CX_MEASURES.contains(&cx) {
+        return Err(DomainError::new(
+            "cx",
+            format!("must be one of {}", CX_MEASURES.join(", ")),
+        ));
+    }
+    if !(0..=4).contains(&lag) {
+        return Err(DomainError::new("lag", "must be between 0 and 4 quarters"));
+    }
+    Ok(())
+}
+
+fn link_stats(x: &str, pairs: &[rapport_domain::linkage::Pair]) -> Option<LinkStats> {
+    use rapport_domain::linkage::{correlate, Interval, Method};
+    let xs: Vec<f64> = pairs.iter().map(|p| p.x).collect();
+    let ys: Vec<f64> = pairs.iter().map(|p| p.y).collect();
+    Some(LinkStats {
+        x: x.to_string(),
+        pearson: correlate(&xs, &ys, Method::Pearson, Interval::default()).ok()?,
+        spearman: correlate(&xs, &ys, Method::Spearman, Interval::default()).ok()?,
+    })
+}
+
+/// Computes the linkage of `ex` in quarter t with `cx` in quarter t + `lag`, over the last
+/// `quarters` quarters, one point per team and quarter (anonymous EX groups below the
+/// minimum size are never points).
+pub async fn linkage(
+    state: &AppState,
+    org: OrgId,
+    locale: Locale,
+    ex: &str,
+    cx: &str,
+    lag: i32,
+    quarters: usize,
+) -> Result<Linkage, crate::error::ApiError> {
+    use rapport_domain::linkage::{ols, pair_with_lag, quarter_index};
+    check_measures(ex, cx, lag)?;
+    let m = measures(state, org, quarters).await?;
+    let teams: HashMap<TeamId, String> = state
+        .store
+        .list_teams(org)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let series = |name: &str| -> Vec<(String, i32, f64)> {
+        m.iter()
+            .filter_map(|((team, q), vals)| {
+                Some((team.0.to_string(), quarter_index(q).ok()?, *vals.get(name)?))
+            })
+            .collect()
+    };
+    let pairs = pair_with_lag(&series(ex), &series(cx), lag);
+    let points = pairs
+        .iter()
+        .map(|p| {
+            let team = TeamId(p.group.parse().unwrap_or_default());
+            LinkPoint {
+                team_id: team,
+                team: teams.get(&team).cloned().unwrap_or_default(),
+                period: rapport_domain::linkage::quarter_label(p.period),
+                x: p.x,
+                y: p.y,
+            }
+        })
+        .collect();
+    let stats = link_stats(ex, &pairs).ok_or_else(|| {
+        crate::error::ApiError::invalid("ex", "the measures could not be compared")
+    })?;
+    let nps_comparison = (cx != "nps")
+        .then(|| link_stats("nps", &pair_with_lag(&series("nps"), &series(cx), lag)))
+        .flatten();
+    // Regression of the outcome on the three sub-indices, on the team-quarters that have all.
+    let subs = [
+        "ambassadorship.company",
+        "ambassadorship.value_proposition",
+        "ambassadorship.customer",
+    ];
+    let outcome = series(cx);
+    let mut ys = Vec::new();
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); subs.len()];
+    for ((team, q), vals) in &m {
+        let Ok(t) = quarter_index(q) else { continue };
+        let Some(y) = outcome
+            .iter()
+            .find(|(g, p, _)| *g == team.0.to_string() && *p == t + lag)
+            .map(|(_, _, y)| *y)
+        else {
+            continue;
+        };
+        let xs: Option<Vec<f64>> = subs.iter().map(|s| vals.get(s).copied()).collect();
+        if let Some(xs) = xs {
+            ys.push(y);
+            for (c, x) in cols.iter_mut().zip(xs) {
+                c.push(x);
+            }
+        }
+    }
+    let named: Vec<(&str, Vec<f64>)> = subs.iter().copied().zip(cols).collect();
+    let (regression, regression_error) = match ols(&ys, &named) {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let tr = crate::i18n::Tr {
+        i18n: state.i18n.clone(),
+        locale,
+    };
+    let reading = reading(&tr, ex, cx, lag, quarters, &stats);
+    Ok(Linkage {
+        ex: ex.into(),
+        cx: cx.into(),
+        lag,
+        quarters: recent_quarters(Utc::now(), quarters),
+        points,
+        stats,
+        nps_comparison,
+        regression,
+        regression_error,
+        reading,
+    })
+}
+
+/// "In the last 8 quarters, teams with higher … had higher … (ρ = 0.52, 95% CI 0.21–0.73,
+/// n = 36)", or that there is no clear relation, in the reader's language.
+pub fn reading(
+    tr: &crate::i18n::Tr,
+    ex: &str,
+    cx: &str,
+    lag: i32,
+    quarters: usize,
+    s: &LinkStats,
+) -> String {
+    let c = &s.spearman;
+    let ex_name = tr.t(&format!("linkage-m-{}", ex.replace('.', "-")));
+    let cx_name = tr.t(&format!("linkage-m-{cx}"));
+    let f = |v: f64| format!("{v:.2}").replace('-', "\u{2212}");
+    let lagtext = tr.ta("linkage-lag", &[("lag", i64::from(lag).into())]);
+    let (Some(r), Some(lo), Some(hi)) = (c.coefficient, c.ci_low, c.ci_high) else {
+        return tr.ta(
+            "linkage-reading-none",
+            &[
+                ("n", (c.n as i64).into()),
+                ("ex", ex_name.into()),
+                ("cx", cx_name.into()),
+            ],
+        );
+    };
+    let id = if lo > 0.0 {
+        "linkage-reading-higher"
+    } else if hi < 0.0 {
+        "linkage-reading-lower"
+    } else {
+        "linkage-reading-unclear"
+    };
+    tr.ta(
+        id,
+        &[
+            ("quarters", (quarters as i64).into()),
+            ("lagtext", lagtext.into()),
+            ("ex", ex_name.into()),
+            ("cx", cx_name.into()),
+            ("rho", f(r).into()),
+            ("lo", f(lo).into()),
+            ("hi", f(hi).into()),
+            ("n", (c.n as i64).into()),
+        ],
+    )
 }

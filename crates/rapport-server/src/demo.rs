@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::password;
 
+mod ambassadorship;
 mod cases;
 mod conversations;
 mod frontline;
@@ -127,6 +128,10 @@ pub struct DemoWorld {
     pub responses: usize,
     /// Conversations seeded, analysed and scored.
     pub conversations: usize,
+    /// Anonymous pulse answers over eight quarters.
+    pub pulse_answers: usize,
+    /// Customer behaviour events.
+    pub events: usize,
 }
 
 impl DemoWorld {
@@ -465,6 +470,7 @@ pub async fn seed(
 
     let mut managers = vec![admin, manager];
     managers.extend(leads.into_values());
+    let people: Vec<User> = agents.iter().chain(&managers).cloned().collect();
     let conversations = frontline::seed(
         store,
         actor,
@@ -476,8 +482,21 @@ pub async fn seed(
     )
     .await?;
 
+    progress("pulses", 0, 1);
+    let (pulse_answers, events) = ambassadorship::seed(
+        store,
+        actor,
+        &mut rng,
+        &people,
+        (size.customers / 30).clamp(5, 80),
+    )
+    .await?;
+    progress("pulses", 1, 1);
+
     let teams = store.list_teams(org.id).await?;
     Ok(DemoWorld {
+        pulse_answers,
+        events,
         conversations,
         org,
         teams,

@@ -305,7 +305,7 @@ async fn behaviour_events_are_idempotent_and_measured(db: testing::TestDb) {
     let app = &w.app;
     let path = format!("/api/v1/customers/{}/events", w.customer.0);
     let now = chrono::Utc::now();
-    let ev = json!({"kind": "purchase", "occurred_at": now.to_rfc3339(), "external_id": "crm-1", "agent_id": w.agents[0].0, "amount": 120.5});
+    let ev = json!({"kind": "purchase", "occurred_at": (now - chrono::Duration::hours(3)).to_rfc3339(), "external_id": "crm-1", "agent_id": w.agents[0].0, "amount": 120.5});
     let (status, first) = app
         .api(&w.manager, Method::POST, &path, Some(ev.clone()))
         .await;
@@ -353,6 +353,12 @@ async fn behaviour_events_are_idempotent_and_measured(db: testing::TestDb) {
         .store_conversation(Actor::system(org), &t, now)
         .await
         .unwrap();
+    // Bought again online afterwards: no agent, so not a contact, but a repeat purchase.
+    let upgrade = json!({"kind": "upgrade", "occurred_at": (now - chrono::Duration::minutes(30)).to_rfc3339(), "external_id": "crm-9"});
+    let (status, _) = app
+        .api(&w.manager, Method::POST, &path, Some(upgrade))
+        .await;
+    assert_eq!(status, 201);
     let (status, b) = app
         .api(
             &w.manager,
@@ -383,4 +389,69 @@ async fn behaviour_events_are_idempotent_and_measured(db: testing::TestDb) {
         (status, err["error"]["field"].as_str()),
         (422, Some("quarters"))
     );
+}
+
+/// The demo's behaviour is generated from a known relation (commitment to the customer this
+/// quarter → lower churn next quarter); the linkage must find it, and say plainly what it found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_link_is_recovered() {
+    let app = TestApp::spawn_on(testing::sqlite(), |_| {}).await;
+    let world = rapport_server::demo::seed(
+        &*app.store,
+        rapport_server::demo::DemoSize {
+            agents_per_team: 6,
+            customers: 2400,
+            responses: 400,
+            cases: 5,
+            conversations: 40,
+        },
+        &|_, _, _| {},
+    )
+    .await
+    .unwrap();
+    let viewer = app
+        .caller(
+            world.org.id,
+            "exec2@demo.test",
+            Role::Viewer,
+            Locale::En,
+            None,
+        )
+        .await;
+    let (status, l) = app
+        .api(
+            &viewer,
+            Method::GET,
+            "/api/v1/linkage?ex=ambassadorship.customer&cx=churn_90d&lag=1",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{l}");
+    let n = l["stats"]["spearman"]["n"].as_u64().unwrap();
+    assert!(n >= 20, "one point per team and quarter: {n}");
+    let rho = l["stats"]["spearman"]["coefficient"].as_f64().unwrap();
+    let hi = l["stats"]["spearman"]["ci_high"].as_f64().unwrap();
+    assert!(
+        rho < -0.3 && hi < 0.0,
+        "commitment lowers churn: {}",
+        l["stats"]
+    );
+    let reading = l["reading"].as_str().unwrap();
+    assert!(reading.contains("had lower 90-day churn"), "{reading}");
+    assert!(l["points"].as_array().unwrap().len() as u64 == n);
+    assert!(l["nps_comparison"].is_object());
+    assert!(
+        l["regression"]["coefficients"].as_array().unwrap().len() == 4
+            || l["regression_error"].is_string()
+    );
+
+    let (status, err) = app
+        .api(
+            &viewer,
+            Method::GET,
+            "/api/v1/linkage?ex=happiness&cx=churn_90d",
+            None,
+        )
+        .await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("ex")));
 }

@@ -631,6 +631,12 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
         (m("GET"), "/api/v1/behaviour".into(), Leads, None),
         (
             m("GET"),
+            "/api/v1/linkage?ex=ambassadorship.customer&cx=retention_90d&lag=1".into(),
+            Members,
+            None,
+        ),
+        (
+            m("GET"),
             format!("/api/v1/customers/{}/brief", f.customer),
             Frontline,
             None,

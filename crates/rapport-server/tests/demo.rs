@@ -244,6 +244,13 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
         .await
         .unwrap();
     assert!(moods.iter().all(|m| m.suppressed == m.n.is_none()));
+
+    // Ambassadorship: eight quarters of pulses and behaviour with a known relation.
+    assert!(world.pulse_answers > 50, "{}", world.pulse_answers);
+    assert!(world.events > 300, "{}", world.events);
+    let pulses = store.list_pulses(org).await.unwrap();
+    assert_eq!(pulses.len(), 8);
+    assert_eq!(pulses.iter().filter(|p| p.status == "open").count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,7 +105,8 @@ pub trait AmbassadorshipStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StorageResult<Vec<(CustomerId, EventKind, DateTime<Utc>)>>;
-    /// Customers served by each team between two instants: survey answers and conversations.
+    /// Customers served by each team between two instants: survey answers, conversations and
+    /// events an agent of the team handled (a purchase, renewal, complaint…).
     async fn team_contacts(
         &self,
         org: OrgId,
@@ -406,7 +407,9 @@ macro_rules! ambassadorship_impl {
                     "SELECT team_id, customer_id, submitted_at, nps FROM responses WHERE org_id = $1 AND team_id IS NOT NULL \
                      AND customer_id IS NOT NULL AND submitted_at >= $2 AND submitted_at < $3 \
                      UNION ALL SELECT team_id, customer_id, started_at, NULL FROM conversations WHERE org_id = $1 AND team_id IS NOT NULL \
-                     AND customer_id IS NOT NULL AND started_at >= $2 AND started_at < $3",
+                     AND customer_id IS NOT NULL AND started_at >= $2 AND started_at < $3 \
+                     UNION ALL SELECT team_id, customer_id, occurred_at, NULL FROM customer_events WHERE org_id = $1 AND team_id IS NOT NULL \
+                     AND kind <> 'churn' AND occurred_at >= $2 AND occurred_at < $3",
                 )
                 .bind(org.0)
                 .bind(from)

@@ -15,3 +15,25 @@ pulse-thanks = Ευχαριστούμε. Οι απαντήσεις σας κατ
 pulse-gone = Αυτός ο σύνδεσμος έχει ήδη χρησιμοποιηθεί ή ο παλμός έχει κλείσει. Κάθε σύνδεσμος δέχεται μία απάντηση.
 email-case-pulse-subject = Παλμός ομάδας: { $title }
 email-case-pulse-body = Δύο λεπτά, ανώνυμα: πώς είναι να δουλεύεις εδώ και πώς φερόμαστε στους πελάτες μας; Οι απαντήσεις αποθηκεύονται χωρίς όνομα και εμφανίζονται μόνο για ομάδες τουλάχιστον πέντε ατόμων.
+
+linkage-m-ambassadorship = δείκτης πρεσβείας
+linkage-m-ambassadorship-company = δέσμευση στην εταιρεία
+linkage-m-ambassadorship-value_proposition = δέσμευση στην πρόταση αξίας
+linkage-m-ambassadorship-customer = δέσμευση στον πελάτη
+linkage-m-enps = eNPS
+linkage-m-emotional_labour = δείκτης συναισθηματικής εργασίας
+linkage-m-nps = NPS πελατών
+linkage-m-retention_90d = διατήρηση 90 ημερών
+linkage-m-churn_90d = αποχώρηση εντός 90 ημερών
+linkage-m-repeat_purchase_90d = επαναλαμβανόμενη αγορά εντός 90 ημερών
+linkage-m-referral_90d = συστάσεις εντός 90 ημερών
+linkage-m-complaint_90d = παράπονα εντός 90 ημερών
+linkage-reading-higher = Τα τελευταία { $quarters } τρίμηνα, οι ομάδες με υψηλότερη { $ex } είχαν υψηλότερη { $cx } { $lagtext } (ρ = { $rho }, 95% ΔΕ { $lo } έως { $hi }, n = { $n }).
+linkage-reading-lower = Τα τελευταία { $quarters } τρίμηνα, οι ομάδες με υψηλότερη { $ex } είχαν χαμηλότερη { $cx } { $lagtext } (ρ = { $rho }, 95% ΔΕ { $lo } έως { $hi }, n = { $n }).
+linkage-reading-unclear = Τα τελευταία { $quarters } τρίμηνα, η { $ex } δεν έδειξε σαφή σχέση με τη { $cx } { $lagtext }: το 95% διάστημα περιλαμβάνει το μηδέν (ρ = { $rho }, ΔΕ { $lo } έως { $hi }, n = { $n }).
+linkage-reading-none = Δεν υπάρχουν ακόμη αρκετά δεδομένα για να συσχετιστεί η { $ex } με τη { $cx } (n = { $n } ομάδες-τρίμηνα).
+linkage-lag = { $lag ->
+    [0] στο ίδιο τρίμηνο
+    [one] ένα τρίμηνο αργότερα
+   *[other] { $lag } τρίμηνα αργότερα
+}

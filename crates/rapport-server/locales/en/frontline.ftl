@@ -15,3 +15,25 @@ pulse-thanks = Thank you. Your answers are in, without your name.
 pulse-gone = This link has been used, or the pulse is closed. Each link admits one answer.
 email-case-pulse-subject = Team pulse: { $title }
 email-case-pulse-body = Two minutes, anonymous: how is it to work here, and how do we treat our customers? Your answers are stored without your name and shown only for groups of at least five.
+
+linkage-m-ambassadorship = ambassadorship index
+linkage-m-ambassadorship-company = commitment to the company
+linkage-m-ambassadorship-value_proposition = commitment to the value proposition
+linkage-m-ambassadorship-customer = commitment to the customer
+linkage-m-enps = eNPS
+linkage-m-emotional_labour = emotional-labour index
+linkage-m-nps = customer NPS
+linkage-m-retention_90d = 90-day retention
+linkage-m-churn_90d = 90-day churn
+linkage-m-repeat_purchase_90d = 90-day repeat purchase
+linkage-m-referral_90d = 90-day referrals
+linkage-m-complaint_90d = 90-day complaints
+linkage-reading-higher = In the last { $quarters } quarters, teams with higher { $ex } had higher { $cx } { $lagtext } (ρ = { $rho }, 95% CI { $lo } to { $hi }, n = { $n }).
+linkage-reading-lower = In the last { $quarters } quarters, teams with higher { $ex } had lower { $cx } { $lagtext } (ρ = { $rho }, 95% CI { $lo } to { $hi }, n = { $n }).
+linkage-reading-unclear = In the last { $quarters } quarters, { $ex } showed no clear relation with { $cx } { $lagtext }: the 95% interval includes zero (ρ = { $rho }, 95% CI { $lo } to { $hi }, n = { $n }).
+linkage-reading-none = Not enough data to relate { $ex } to { $cx } yet (n = { $n } team-quarters).
+linkage-lag = { $lag ->
+    [0] in the same quarter
+    [one] one quarter later
+   *[other] { $lag } quarters later
+}

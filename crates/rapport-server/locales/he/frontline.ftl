@@ -15,3 +15,25 @@ pulse-thanks = תודה. התשובות שלך התקבלו, בלי שמך.
 pulse-gone = הקישור הזה כבר נוצל, או שהסקר נסגר. כל קישור מאפשר תשובה אחת.
 email-case-pulse-subject = דופק צוות: { $title }
 email-case-pulse-body = שתי דקות, באופן אנונימי: איך לעבוד כאן, ואיך אנחנו מתייחסים ללקוחות שלנו? התשובות נשמרות בלי שמך ומוצגות רק לקבוצות של חמישה לפחות.
+
+linkage-m-ambassadorship = מדד השגרירות
+linkage-m-ambassadorship-company = מחויבות לחברה
+linkage-m-ambassadorship-value_proposition = מחויבות להבטחה ללקוח
+linkage-m-ambassadorship-customer = מחויבות ללקוח
+linkage-m-enps = eNPS
+linkage-m-emotional_labour = מדד העבודה הרגשית
+linkage-m-nps = NPS לקוחות
+linkage-m-retention_90d = שימור ל־90 יום
+linkage-m-churn_90d = נטישה תוך 90 יום
+linkage-m-repeat_purchase_90d = רכישה חוזרת תוך 90 יום
+linkage-m-referral_90d = המלצות תוך 90 יום
+linkage-m-complaint_90d = תלונות תוך 90 יום
+linkage-reading-higher = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } גבוה יותר { $lagtext } (ρ = { $rho }, רווח סמך 95%: { $lo } עד { $hi }, n = { $n }).
+linkage-reading-lower = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } נמוך יותר { $lagtext } (ρ = { $rho }, רווח סמך 95%: { $lo } עד { $hi }, n = { $n }).
+linkage-reading-unclear = ב־{ $quarters } הרבעונים האחרונים לא נמצא קשר ברור בין { $ex } לבין { $cx } { $lagtext }: רווח הסמך של 95% כולל את האפס (ρ = { $rho }, רווח סמך { $lo } עד { $hi }, n = { $n }).
+linkage-reading-none = עדיין אין מספיק נתונים כדי לקשר בין { $ex } לבין { $cx } (n = { $n } צוותים־רבעונים).
+linkage-lag = { $lag ->
+    [0] באותו רבעון
+    [one] רבעון אחד לאחר מכן
+   *[other] { $lag } רבעונים לאחר מכן
+}

@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events, record_event))
         .routes(routes!(record_events_batch))
         .routes(routes!(behaviour))
+        .routes(routes!(linkage))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -238,4 +239,46 @@ pub async fn behaviour(
     }
     let qs = svc::recent_quarters(Utc::now(), n);
     Ok(Json(svc::behaviour(&s, auth.user.org_id, &qs).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LinkageQuery {
+    /// ambassadorship, ambassadorship.company, ambassadorship.value_proposition,
+    /// ambassadorship.customer, enps or emotional_labour.
+    pub ex: String,
+    /// nps, retention_90d, churn_90d, repeat_purchase_90d, referral_90d or complaint_90d.
+    pub cx: String,
+    /// Quarters between EX and CX (default 1: this quarter's EX against next quarter's CX).
+    pub lag: Option<i32>,
+    /// Quarters of history (default 8, at most 16).
+    pub quarters: Option<usize>,
+}
+
+/// EX→CX linkage: one point per team and quarter, Pearson and Spearman with bootstrap 95%
+/// intervals and n, customer NPS against the same outcome for comparison, a regression on the
+/// three sub-indices, warnings, and a plain-language reading.
+#[utoipa::path(get, path = "/api/v1/linkage", tag = "ambassadorship", security(("bearer" = [])),
+    params(LinkageQuery), responses((status = 200, body = svc::Linkage), (status = 422, body = ErrorBody)))]
+pub async fn linkage(
+    auth: Auth<Members>,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<LinkageQuery>,
+) -> ApiResult<Json<svc::Linkage>> {
+    let quarters = q.quarters.unwrap_or(8);
+    if !(2..=16).contains(&quarters) {
+        return Err(ApiError::invalid("quarters", "must be between 2 and 16"));
+    }
+    Ok(Json(
+        svc::linkage(
+            &s,
+            auth.user.org_id,
+            auth.user.locale,
+            &q.ex,
+            &q.cx,
+            q.lag.unwrap_or(1),
+            quarters,
+        )
+        .await?,
+    ))
 }
