@@ -23,6 +23,7 @@ use rapport_storage::Storage;
 use sha2::{Digest, Sha256};
 
 mod conversations;
+mod events;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -45,6 +46,14 @@ pub enum ImportCommand {
     /// stored is skipped, so re-running adds nothing. Personal data is redacted before storage
     /// when the organisation asks for it. The exit code is non-zero when any was rejected.
     Conversations(conversations::ConversationsArgs),
+    /// Import customer behaviour events (purchase, renewal, upgrade, churn, referral,
+    /// complaint) from a CSV export, for the EX→CX linkage.
+    ///
+    /// Rows are numbered as in a spreadsheet (the header is row 1). A rejected row is reported
+    /// with its column and nothing from it is stored; an event already stored (same
+    /// `external_id`, or the same row when there is none) is skipped. The exit code is non-zero
+    /// when any row was rejected.
+    Events(events::EventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +90,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Responses(a) => import_responses(a).await,
         ImportCommand::Conversations(a) => conversations::import_conversations(a).await,
+        ImportCommand::Events(a) => events::import_events(a).await,
     }
 }
 
