@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use rapport_domain::model::*;
 use rapport_domain::*;
-use rapport_storage::{testing, Actor, Storage};
+use rapport_storage::{testing, Actor};
 
 async fn run(db: testing::TestDb) {
     let store = rapport_storage::connect(&db.url).await.unwrap();
