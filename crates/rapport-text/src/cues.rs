@@ -68,17 +68,59 @@ pub struct Prepared<'t> {
     pub words: Vec<usize>,
 }
 
+/// Buffers of dropped [`Prepared`] texts, reused by the next ones on the same thread.
+type Buffers = (String, Vec<Tok>, Vec<usize>);
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// At most this many buffer sets are kept per thread, and only those of texts up to
+/// [`POOL_MAX_BYTES`] (a huge text's buffers are freed).
+const POOL_LEN: usize = 4;
+const POOL_MAX_BYTES: usize = 1 << 16;
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        if self.norms.capacity() > POOL_MAX_BYTES || self.tokens.capacity() > POOL_MAX_BYTES / 8 {
+            return;
+        }
+        let bufs = (
+            std::mem::take(&mut self.norms),
+            std::mem::take(&mut self.tokens),
+            std::mem::take(&mut self.words),
+        );
+        // `try_with`: nothing to keep once the thread is shutting down.
+        let _ = POOL.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                if p.len() < POOL_LEN {
+                    p.push(bufs);
+                }
+            }
+        });
+    }
+}
+
 impl<'t> Prepared<'t> {
     pub fn new(text: &'t str) -> Self {
-        let mut norms = String::with_capacity(text.len() + 16);
-        let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
+        let (mut norms, mut tokens, mut words) = POOL
+            .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        norms.clear();
+        tokens.clear();
+        norms.reserve(text.len() + 16);
+        tokens.reserve(text.len() / 4 + 4);
         tokenize_into(text, &mut norms, &mut tokens);
-        let words = tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| matches!(t.kind, TokenKind::Word | TokenKind::Number))
-            .map(|(i, _)| i)
-            .collect();
+        words.clear();
+        words.extend(
+            tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| matches!(t.kind, TokenKind::Word | TokenKind::Number))
+                .map(|(i, _)| i),
+        );
         Prepared {
             text,
             norms,
