@@ -90,6 +90,39 @@ pub async fn invite_all(state: &AppState, actor: Actor, pulse: i64) -> Result<us
     Ok(created.len())
 }
 
+/// Opens this quarter's pulse for every organisation that asked for quarterly pulses and has
+/// none yet (the questions of its latest pulse, else the default set), and invites everyone.
+/// Safe with several workers: each organisation's quarter is claimed once.
+pub async fn open_scheduled_pulses(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<usize, StorageError> {
+    let period = quarter(now);
+    let orgs = state.store.claim_scheduled_pulses(&period).await?;
+    for org in &orgs {
+        let actor = Actor::system(*org);
+        let definition = state
+            .store
+            .list_pulses(*org)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| p.definition)
+            .unwrap_or_else(default_pulse);
+        let pulse = state
+            .store
+            .create_pulse(actor, &format!("Pulse {period}"), &period, &definition)
+            .await?;
+        state
+            .store
+            .set_pulse_status(actor, pulse.id, "open")
+            .await?;
+        let invited = invite_all(state, actor, pulse.id).await?;
+        tracing::info!(org = %org, %period, invited, "quarterly pulse opened");
+    }
+    Ok(orgs.len())
+}
+
 /// Pulse results per team and quarter plus the organisation per quarter. A group below the
 /// minimum size is hidden; when that would let a hidden group be recovered by subtracting the
 /// shown ones from the organisation's total, the next-smallest group is hidden too.

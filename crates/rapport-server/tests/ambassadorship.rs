@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 
 on_both!(
     pulses_are_anonymous_and_small_groups_stay_hidden,
-    behaviour_events_are_idempotent_and_measured
+    behaviour_events_are_idempotent_and_measured,
+    quarterly_pulses_open_once
 );
 
 struct World {
@@ -454,4 +455,54 @@ async fn the_demo_link_is_recovered() {
         )
         .await;
     assert_eq!((status, err["error"]["field"].as_str()), (422, Some("ex")));
+}
+
+/// Quarterly pulses: once switched on, a sweep opens this quarter's pulse and invites everyone;
+/// a second sweep (another worker) opens nothing more.
+async fn quarterly_pulses_open_once(db: testing::TestDb) {
+    let url = db.url.clone();
+    let w = world(db).await;
+    let app = &w.app;
+    let (status, s) = app
+        .api(
+            &w.manager,
+            Method::PUT,
+            "/api/v1/pulse-schedule",
+            Some(json!({"quarterly": true})),
+        )
+        .await;
+    assert_eq!((status, s["quarterly"].clone()), (200, json!(true)));
+    let mut config = rapport_server::Config::new(url, "127.0.0.1:0".parse().unwrap());
+    config.public_url = Some("http://rapport.example".into());
+    let state = rapport_server::state::AppState {
+        store: app.store.clone(),
+        i18n: std::sync::Arc::new(rapport_server::i18n::I18n::load()),
+        metrics: std::sync::Arc::new(rapport_server::metrics::Metrics::new("test")),
+        config: std::sync::Arc::new(config),
+        wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+    };
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(
+        rapport_server::ambassadorship::open_scheduled_pulses(&state, now),
+        rapport_server::ambassadorship::open_scheduled_pulses(&state, now)
+    );
+    // The app's own worker may get there first: whoever does, exactly one pulse opens.
+    assert!(a.unwrap() + b.unwrap() <= 1, "two workers, one pulse");
+    let (_, pulses) = app
+        .api(&w.manager, Method::GET, "/api/v1/pulses", None)
+        .await;
+    let pulses = pulses.as_array().unwrap();
+    assert_eq!(pulses.len(), 1);
+    assert_eq!(pulses[0]["status"], "open");
+    assert_eq!(
+        pulses[0]["period"],
+        rapport_server::ambassadorship::quarter(now)
+    );
+    assert_eq!(pulses[0]["invited"], 15);
+    assert_eq!(
+        rapport_server::ambassadorship::open_scheduled_pulses(&state, now)
+            .await
+            .unwrap(),
+        0
+    );
 }

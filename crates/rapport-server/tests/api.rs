@@ -606,6 +606,13 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             None,
         ),
         (m("GET"), "/api/v1/pulse-results".into(), Members, None),
+        (m("GET"), "/api/v1/pulse-schedule".into(), Managers, None),
+        (
+            m("PUT"),
+            "/api/v1/pulse-schedule".into(),
+            Managers,
+            Some(json!({"quarterly": false})),
+        ),
         (
             m("GET"),
             format!("/api/v1/customers/{}/events", f.customer),

@@ -85,6 +85,12 @@ pub trait AmbassadorshipStore: Send + Sync {
     async fn mark_pulse_invitation_sent(&self, id: i64) -> StorageResult<()>;
     /// Sums per team and quarter (and `team: None` per quarter for the whole organisation).
     async fn pulse_sums(&self, org: OrgId) -> StorageResult<Vec<PulseSumsRow>>;
+    /// Whether the worker opens a pulse every quarter.
+    async fn pulse_quarterly(&self, org: OrgId) -> StorageResult<bool>;
+    async fn set_pulse_quarterly(&self, actor: Actor, on: bool) -> StorageResult<()>;
+    /// Organisations with quarterly pulses that have not had this quarter's yet, each claimed
+    /// once: a second caller (another worker) gets an empty list.
+    async fn claim_scheduled_pulses(&self, period: &str) -> StorageResult<Vec<OrgId>>;
 
     /// Stores behaviour events for a customer, once per external id: `(id, created)` each.
     async fn record_events(
@@ -304,6 +310,46 @@ macro_rules! ambassadorship_impl {
                         },
                     })
                     .collect())
+            }
+
+            async fn pulse_quarterly(&self, org: OrgId) -> StorageResult<bool> {
+                let (on,): (bool,) = sqlx::query_as("SELECT pulse_quarterly FROM organisations WHERE id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StorageError::NotFound { entity: "organisation" })?;
+                Ok(on)
+            }
+
+            async fn set_pulse_quarterly(&self, actor: Actor, on: bool) -> StorageResult<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("UPDATE organisations SET pulse_quarterly = $1 WHERE id = $2").bind(on).bind(actor.org_id.0).execute(&mut *tx).await?;
+                audit(&mut tx, actor, "pulse_schedule", "organisation", actor.org_id, json!({ "quarterly": on })).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_scheduled_pulses(&self, period: &str) -> StorageResult<Vec<OrgId>> {
+                let orgs: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT o.id FROM organisations o WHERE o.pulse_quarterly = TRUE \
+                     AND NOT EXISTS (SELECT 1 FROM pulse_schedule_runs r WHERE r.org_id = o.id AND r.period = $1) \
+                     AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.org_id = o.id AND p.period = $1)",
+                )
+                .bind(period)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for (org,) in orgs {
+                    let claimed = sqlx::query("INSERT INTO pulse_schedule_runs (org_id, period) VALUES ($1, $2) ON CONFLICT (org_id, period) DO NOTHING")
+                        .bind(org)
+                        .bind(period)
+                        .execute(&self.pool)
+                        .await?;
+                    if claimed.rows_affected() == 1 {
+                        out.push(OrgId(org));
+                    }
+                }
+                Ok(out)
             }
 
             async fn record_events(&self, actor: Actor, customer: CustomerId, events: &[NewEvent]) -> StorageResult<Vec<(i64, bool)>> {

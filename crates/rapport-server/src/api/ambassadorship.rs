@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(open_pulse))
         .routes(routes!(close_pulse))
         .routes(routes!(pulse_results))
+        .routes(routes!(get_pulse_schedule, set_pulse_schedule))
         .routes(routes!(list_events, record_event))
         .routes(routes!(record_events_batch))
         .routes(routes!(behaviour))
@@ -281,4 +282,38 @@ pub async fn linkage(
         )
         .await?,
     ))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PulseSchedule {
+    /// Open a pulse (the latest questions) at the start of every quarter and invite everyone.
+    pub quarterly: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/pulse-schedule", tag = "ambassadorship", security(("bearer" = [])),
+    responses((status = 200, body = PulseSchedule)))]
+pub async fn get_pulse_schedule(
+    auth: Auth<Managers>,
+    State(s): State<AppState>,
+) -> ApiResult<Json<PulseSchedule>> {
+    Ok(Json(PulseSchedule {
+        quarterly: s.store.pulse_quarterly(auth.user.org_id).await?,
+    }))
+}
+
+/// Turns quarterly pulses on or off; when on, the worker opens this quarter's pulse within a
+/// minute if there is none.
+#[utoipa::path(put, path = "/api/v1/pulse-schedule", tag = "ambassadorship", security(("bearer" = [])),
+    request_body = PulseSchedule, responses((status = 200, body = PulseSchedule)))]
+pub async fn set_pulse_schedule(
+    auth: Auth<Managers>,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<PulseSchedule>,
+) -> ApiResult<Json<PulseSchedule>> {
+    s.store
+        .set_pulse_quarterly(auth.actor(), input.quarterly)
+        .await?;
+    crate::jobs::notify_worker(&s);
+    Ok(Json(input))
 }

@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3 document generated from the handlers.
 
-mod ambassadorship;
+pub mod ambassadorship;
 mod cases;
 mod customers;
 pub mod extract;

@@ -279,6 +279,7 @@ pub async fn sweep(state: &AppState) -> Result<(), JobError> {
 
 /// [`sweep`] as of `now` (a parameter so tests control the clock).
 pub async fn sweep_at(state: &AppState, now: chrono::DateTime<Utc>) -> Result<(), JobError> {
+    crate::ambassadorship::open_scheduled_pulses(state, now).await?;
     let escalated = state.store.escalate_breached_cases(now).await?;
     for case in &escalated {
         tracing::info!(case = %case.id, to = ?case.escalated_to, "SLA breach escalated");

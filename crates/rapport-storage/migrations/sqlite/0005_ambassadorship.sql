@@ -51,3 +51,12 @@ CREATE TABLE customer_events (
 );
 CREATE INDEX customer_events_customer ON customer_events (org_id, customer_id, occurred_at);
 CREATE INDEX customer_events_time ON customer_events (org_id, occurred_at);
+
+-- Quarterly pulses opened by the worker: one row per organisation and quarter, so that of
+-- several workers exactly one opens each quarter's pulse.
+ALTER TABLE organisations ADD COLUMN pulse_quarterly BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE pulse_schedule_runs (
+    org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    PRIMARY KEY (org_id, period)
+);
