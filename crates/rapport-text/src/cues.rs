@@ -260,6 +260,48 @@ pub struct CueSet {
     by_prefix: FxHashMap<u64, Vec<usize>>,
     /// Greek stem of a first word longer than four letters → cue indices.
     by_greek_stem: FxHashMap<String, Vec<usize>>,
+    /// Bit filters of the keys of `by_word` and `by_greek_stem` (strings) and of `by_prefix`
+    /// (integers), [`FILTER_BITS`] each: most words start no cue, and a clear bit says so
+    /// without a hash lookup. Empty while no cue is indexed.
+    word_filter: Vec<u64>,
+    prefix_filter: Vec<u64>,
+}
+
+/// Bits per key filter (8 KiB each).
+const FILTER_BITS: u32 = 16;
+
+/// The filter bit of a string key: from its length and first and last four bytes.
+#[inline]
+fn str_filter_bit(w: &str) -> usize {
+    let b = w.as_bytes();
+    let n = b.len().min(4);
+    let mut first = [0u8; 4];
+    first[..n].copy_from_slice(&b[..n]);
+    let mut last = [0u8; 4];
+    last[..n].copy_from_slice(&b[b.len() - n..]);
+    let x = (u64::from(u32::from_le_bytes(first)) << 32 | u64::from(u32::from_le_bytes(last)))
+        ^ (b.len() as u64).rotate_left(29);
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
+}
+
+/// The filter bit of an integer key.
+#[inline]
+fn int_filter_bit(k: u64) -> usize {
+    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
+}
+
+fn filter_set(filter: &mut Vec<u64>, bit: usize) {
+    if filter.is_empty() {
+        filter.resize(1 << (FILTER_BITS - 6), 0);
+    }
+    filter[bit >> 6] |= 1 << (bit & 63);
+}
+
+#[inline]
+fn filter_has(filter: &[u64], bit: usize) -> bool {
+    filter
+        .get(bit >> 6)
+        .is_some_and(|w| w >> (bit & 63) & 1 != 0)
 }
 
 /// The first two chars of a word (all of it if shorter) as an integer key: their UTF-8 bytes
@@ -299,11 +341,13 @@ impl CueSet {
             }
             Part::Prefix(p) => {
                 let key = first_two_chars_key(p);
+                filter_set(&mut self.prefix_filter, int_filter_bit(key));
                 self.by_prefix.entry(key).or_default().push(id);
                 return;
             }
             Part::Gap => unreachable!("first part is a word"),
         };
+        filter_set(&mut self.word_filter, str_filter_bit(&key));
         map.entry(key).or_default().push(id);
     }
 }
@@ -429,11 +473,18 @@ impl CueSet {
             let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
             let mut nl = 0;
             let mut add = |w: &str, greek_stem: Option<&str>| {
-                lists[nl] = self.by_word.get(w);
-                lists[nl + 1] = self.by_prefix.get(&first_two_chars_key(w));
+                if filter_has(&self.word_filter, str_filter_bit(w)) {
+                    lists[nl] = self.by_word.get(w);
+                }
+                let key = first_two_chars_key(w);
+                if filter_has(&self.prefix_filter, int_filter_bit(key)) {
+                    lists[nl + 1] = self.by_prefix.get(&key);
+                }
                 nl += 2;
                 if let Some(s) = greek_stem {
-                    lists[nl] = self.by_greek_stem.get(s);
+                    if filter_has(&self.word_filter, str_filter_bit(s)) {
+                        lists[nl] = self.by_greek_stem.get(s);
+                    }
                     nl += 1;
                 }
             };
