@@ -30,7 +30,7 @@ struct NavItem {
     access: Access,
 }
 
-const NAV: [NavItem; 16] = [
+const NAV: [NavItem; 18] = [
     NavItem {
         href: "/",
         key: "nav-home",
@@ -87,6 +87,16 @@ const NAV: [NavItem; 16] = [
         access: Access::Members,
     },
     NavItem {
+        href: "/pulses",
+        key: "nav-pulses",
+        access: Access::Managers,
+    },
+    NavItem {
+        href: "/linkage",
+        key: "nav-linkage",
+        access: Access::Members,
+    },
+    NavItem {
         href: "/teams",
         key: "nav-teams",
         access: Access::Members,
@@ -126,6 +136,7 @@ fn head(tr: &Tr, title: &str) -> Markup {
             link rel="stylesheet" href="/assets/alerts.css";
             link rel="stylesheet" href="/assets/webhooks.css";
             link rel="stylesheet" href="/assets/frontline.css";
+            link rel="stylesheet" href="/assets/ambassadorship.css";
         }
     }
 }

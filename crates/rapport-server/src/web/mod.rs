@@ -2,6 +2,7 @@
 //! form post carries a CSRF token; user-supplied text is escaped and bidi-isolated.
 
 mod alert_settings;
+mod ambassadorship;
 mod cases;
 mod charts;
 mod followups;
@@ -88,6 +89,10 @@ pub fn router() -> Router<AppState> {
             "/assets/frontline.css",
             get(|| css(include_str!("../../assets/frontline.css"))),
         )
+        .route(
+            "/assets/ambassadorship.css",
+            get(|| css(include_str!("../../assets/ambassadorship.css"))),
+        )
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
@@ -96,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhook_settings::router())
         .merge(pulse::router())
         .merge(frontline::router())
+        .merge(ambassadorship::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {
