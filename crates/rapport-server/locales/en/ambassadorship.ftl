@@ -151,3 +151,5 @@ amb-reg-none-too-few = Not shown: { $n } team-quarters are too few for three pre
 amb-reg-none-constant = Not shown: { $variable } does not vary, so its effect cannot be estimated.
 amb-reg-none-collinear = Not shown: { $variable } moves in lockstep with the other commitments, so their effects cannot be told apart.
 amb-reg-none = Not shown: the data cannot support a regression yet.
+amb-reg-units-pp = Coefficients in percentage points of { $cx } for each point of a sub-index (0–100).
+amb-reg-units = Coefficients in points of { $cx } for each point of a sub-index (0–100).

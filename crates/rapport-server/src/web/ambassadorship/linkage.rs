@@ -243,6 +243,12 @@ fn term(ctx: &Ctx, name: &str) -> String {
 }
 
 fn regression_table(ctx: &Ctx, r: &Regression, cx: &str) -> Markup {
+    // Shares read best in percentage points: "+0.3 pp of retention per point of commitment".
+    let (scale, units) = if cx.ends_with("_90d") {
+        (100.0, "amb-reg-units-pp")
+    } else {
+        (1.0, "amb-reg-units")
+    };
     html! {
         div.table-wrap {
             table.amb-regression #regression-table {
@@ -257,14 +263,15 @@ fn regression_table(ctx: &Ctx, r: &Regression, cx: &str) -> Markup {
                     @for c in &r.coefficients {
                         tr data-term=(c.name) {
                             th scope="row" { (term(ctx, &c.name)) }
-                            td { bdi.num dir="ltr" { (signed(c.estimate, 3)) } }
-                            td { (interval(Some(c.ci_low), Some(c.ci_high))) }
+                            td { bdi.num dir="ltr" { (signed(c.estimate * scale, 2)) } }
+                            td { (interval(Some(c.ci_low * scale), Some(c.ci_high * scale))) }
                             td { (p_value(Some(c.p_value))) }
                         }
                     }
                 }
             }
         }
+        p.muted { (ctx.tr.ta(units, &[("cx", measure(ctx, cx).into())])) }
         dl.figs.amb-fit {
             div { dt { "R²" } dd { bdi.num dir="ltr" { (format!("{:.2}", r.r2)) } } }
             div { dt { (ctx.t("amb-adj-r2")) } dd { bdi.num dir="ltr" { (format!("{:.2}", r.adj_r2)) } } }
@@ -333,6 +340,7 @@ fn results(ctx: &Ctx, l: &Linkage) -> Markup {
             y: p.y,
             x_text: measure_value(&l.ex, p.x),
             y_text: measure_value(&l.cx, p.y),
+            href: Some(format!("/pulse-results#q-{}", p.period)),
         })
         .collect();
     let title = ctx.tr.ta(

@@ -13,6 +13,8 @@ pub struct Point {
     pub y: f64,
     pub x_text: String,
     pub y_text: String,
+    /// Where the records behind the point are.
+    pub href: Option<String>,
 }
 
 /// The words around the plot.
@@ -120,8 +122,16 @@ pub fn scatter(
                 text.axis-title text-anchor="middle"
                     transform=(format!("translate({},{}) rotate(-90)", fmt(hx(14.0, rtl)), fmt(mid_y))) { (labels.y) }
                 @for p in points {
-                    circle.pt cx=(fmt(px(p.x))) cy=(fmt(py(p.y))) r="5" {
-                        title { (p.team) " · " (p.quarter) ": " (p.x_text) ", " (p.y_text) }
+                    @if let Some(href) = &p.href {
+                        a href=(href) {
+                            circle.pt cx=(fmt(px(p.x))) cy=(fmt(py(p.y))) r="5" {
+                                title { (p.team) " · " (p.quarter) ": " (p.x_text) ", " (p.y_text) }
+                            }
+                        }
+                    } @else {
+                        circle.pt cx=(fmt(px(p.x))) cy=(fmt(py(p.y))) r="5" {
+                            title { (p.team) " · " (p.quarter) ": " (p.x_text) ", " (p.y_text) }
+                        }
                     }
                 }
             }
@@ -164,6 +174,7 @@ mod tests {
                 y,
                 x_text: format!("{x:.0}"),
                 y_text: format!("{:.0}%", y * 100.0),
+                href: None,
             })
             .collect()
     }
