@@ -272,6 +272,27 @@ async fn hidden_pulse_groups_never_show_a_number(app: TestApp) {
         assert!(org_row.contains("<bdi class=\"num\">15</bdi>"), "{org_row}");
         assert!(html.contains("id=\"how\""));
     }
+    // With one quarter and no customers there is nothing to relate yet: the page says so in
+    // words — no points, the reason the regression is missing — and shows no message ids.
+    let (m, _) = app.browser_login("manager@pr.test").await;
+    let (status, html) = get(&m, &app, "/linkage").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        section(&html, "reading").contains("Not enough data"),
+        "{html}"
+    );
+    assert!(section(&html, "scatter").contains("No team-quarter has both measures yet"));
+    assert!(!html.contains("<circle"));
+    assert!(
+        section(&html, "statistics").contains("only 0 points"),
+        "{html}"
+    );
+    let reg = section(&html, "regression");
+    assert!(
+        reg.contains("Not shown: 0 team-quarters are too few"),
+        "{reg}"
+    );
+    assert!(!text(&html).contains("amb-") && !text(&html).contains("linkage-"));
     // Hebrew for the London agent, right to left.
     let (c, _) = app.browser_login("london1@pr.test").await;
     let (_, html) = get(&c, &app, "/pulse-results").await;

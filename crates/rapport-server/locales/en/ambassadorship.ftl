@@ -153,3 +153,4 @@ amb-reg-none-collinear = Not shown: { $variable } moves in lockstep with the oth
 amb-reg-none = Not shown: the data cannot support a regression yet.
 amb-reg-units-pp = Coefficients in percentage points of { $cx } for each point of a sub-index (0–100).
 amb-reg-units = Coefficients in points of { $cx } for each point of a sub-index (0–100).
+amb-see-results = See the results of this quarter (teams too small to show stay hidden)

@@ -222,6 +222,9 @@ pub async fn show(
                     }
                 }
             }
+            @if p.answered > 0 {
+                p { a href=(format!("/pulse-results#q-{}", p.period)) { (ctx.t("amb-see-results")) } }
+            }
             p.muted { (ctx.t("amb-open-help")) }
             @if p.status == "open" { p.muted { (ctx.t("amb-close-help")) } }
         }
