@@ -507,4 +507,6 @@ async fn hebrew_linkage_in_a_real_browser() {
         .await
         .unwrap();
     assert!(circles.len() >= 10);
+    // End the session, so Chromium exits with its driver.
+    c.close().await.unwrap();
 }
