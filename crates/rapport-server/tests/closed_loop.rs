@@ -434,11 +434,12 @@ async fn breaches_escalate_and_notify(db: testing::TestDb) {
         )
         .await;
     assert_eq!(st, 200);
-    let morning = chrono::Utc::now()
-        .date_naive()
-        .and_hms_opt(8, 0, 0)
-        .unwrap()
-        .and_utc();
+    // The latest 08:00 UTC already past: a later one would queue the digest job in the future.
+    let now = chrono::Utc::now();
+    let mut morning = now.date_naive().and_hms_opt(8, 0, 0).unwrap().and_utc();
+    if morning > now {
+        morning -= chrono::Duration::days(1);
+    }
     rapport_server::jobs::cases::sweep_at(&state, morning)
         .await
         .unwrap();

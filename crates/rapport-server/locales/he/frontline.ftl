@@ -28,10 +28,10 @@ linkage-m-churn_90d = נטישה תוך 90 יום
 linkage-m-repeat_purchase_90d = רכישה חוזרת תוך 90 יום
 linkage-m-referral_90d = המלצות תוך 90 יום
 linkage-m-complaint_90d = תלונות תוך 90 יום
-linkage-reading-higher = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } גבוה יותר { $lagtext } (ρ = { $rho }, רווח סמך 95%: { $lo } עד { $hi }, n = { $n }).
-linkage-reading-lower = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } נמוך יותר { $lagtext } (ρ = { $rho }, רווח סמך 95%: { $lo } עד { $hi }, n = { $n }).
-linkage-reading-unclear = ב־{ $quarters } הרבעונים האחרונים לא נמצא קשר ברור בין { $ex } לבין { $cx } { $lagtext }: רווח הסמך של 95% כולל את האפס (ρ = { $rho }, רווח סמך { $lo } עד { $hi }, n = { $n }).
-linkage-reading-none = עדיין אין מספיק נתונים כדי לקשר בין { $ex } לבין { $cx } (n = { $n } צוותים־רבעונים).
+linkage-reading-higher = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } גבוה יותר { $lagtext } (⁦ρ = { $rho }⁩, רווח סמך 95%: ⁦{ $lo }⁩ עד ⁦{ $hi }⁩, ⁦n = { $n }⁩).
+linkage-reading-lower = ב־{ $quarters } הרבעונים האחרונים, לצוותים עם { $ex } גבוה יותר היה { $cx } נמוך יותר { $lagtext } (⁦ρ = { $rho }⁩, רווח סמך 95%: ⁦{ $lo }⁩ עד ⁦{ $hi }⁩, ⁦n = { $n }⁩).
+linkage-reading-unclear = ב־{ $quarters } הרבעונים האחרונים לא נמצא קשר ברור בין { $ex } לבין { $cx } { $lagtext }: רווח הסמך של 95% כולל את האפס (⁦ρ = { $rho }⁩, רווח סמך ⁦{ $lo }⁩ עד ⁦{ $hi }⁩, ⁦n = { $n }⁩).
+linkage-reading-none = עדיין אין מספיק נתונים כדי לקשר בין { $ex } לבין { $cx } (⁦n = { $n }⁩ צוותים־רבעונים).
 linkage-lag = { $lag ->
     [0] באותו רבעון
     [one] רבעון אחד לאחר מכן
