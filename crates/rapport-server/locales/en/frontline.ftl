@@ -37,3 +37,28 @@ linkage-lag = { $lag ->
     [one] one quarter later
    *[other] { $lag } quarters later
 }
+fl-rate-title = Rate your team lead
+fl-rate-intro = Four questions about how your team lead leads, once a quarter. Good service leaders are authentic, humble, connected to the frontline and caring.
+fl-rate-anonymity = Anonymous: your rating is stored with your lead and the quarter only, never your name, and shown only when at least { $min } people have answered.
+fl-rate-fix = Please check this answer:
+fl-rate-authenticity = Authenticity
+fl-rate-authenticity-hint = Is who they say they are; means what they say.
+fl-rate-humility = Humility
+fl-rate-humility-hint = Listens, admits mistakes, puts the team first.
+fl-rate-connectedness = Connectedness
+fl-rate-connectedness-hint = Knows our work and our customers; is there when it matters.
+fl-rate-care = Care
+fl-rate-care-hint = Cares about us as people, not only as numbers.
+fl-rate-low = Rarely
+fl-rate-high = Always
+fl-rate-submit = Send my rating of { $name }
+fl-rate-thanks = Thank you. Your rating is in, without your name.
+fl-rate-already = You have already rated your lead this quarter; the first rating stands.
+fl-rate-no-lead = You have no team lead to rate.
+fl-ratings-title = Team lead ratings
+fl-ratings-intro = How teams rate their leads on the four service-leader traits (1–5), per quarter.
+fl-ratings-none = No ratings yet.
+fl-ratings-lead = Lead
+fl-ratings-quarter = Quarter
+fl-ratings-n = Answers
+fl-ratings-hidden = Hidden: fewer than { $min } answers, to protect anonymity.

@@ -37,3 +37,28 @@ linkage-lag = { $lag ->
     [one] רבעון אחד לאחר מכן
    *[other] { $lag } רבעונים לאחר מכן
 }
+fl-rate-title = דירוג ראש הצוות
+fl-rate-intro = ארבע שאלות על האופן שבו ראש הצוות מוביל, פעם ברבעון. מובילי שירות טובים הם אותנטיים, צנועים, מחוברים לשטח ואכפתיים.
+fl-rate-anonymity = אנונימי: הדירוג נשמר רק עם ראש הצוות והרבעון, אף פעם לא עם שמך, ומוצג רק כשלפחות { $min } אנשים ענו.
+fl-rate-fix = נא לבדוק את התשובה הזאת:
+fl-rate-authenticity = אותנטיות
+fl-rate-authenticity-hint = הוא או היא מי שהם אומרים שהם; מתכוונים למה שהם אומרים.
+fl-rate-humility = ענווה
+fl-rate-humility-hint = מקשיבים, מודים בטעויות, שמים את הצוות במקום הראשון.
+fl-rate-connectedness = חיבור לשטח
+fl-rate-connectedness-hint = מכירים את העבודה שלנו ואת הלקוחות; נמצאים שם כשזה חשוב.
+fl-rate-care = אכפתיות
+fl-rate-care-hint = אכפת להם מאיתנו כבני אדם, לא רק כמספרים.
+fl-rate-low = לעיתים רחוקות
+fl-rate-high = תמיד
+fl-rate-submit = שליחת הדירוג של { $name }
+fl-rate-thanks = תודה. הדירוג שלך התקבל, בלי שמך.
+fl-rate-already = כבר דירגת את ראש הצוות ברבעון הזה; הדירוג הראשון הוא הקובע.
+fl-rate-no-lead = אין לך ראש צוות לדרג.
+fl-ratings-title = דירוגי ראשי צוותים
+fl-ratings-intro = איך הצוותים מדרגים את ראשי הצוות בארבע תכונות של מובילי שירות (1–5), לפי רבעון.
+fl-ratings-none = עדיין אין דירוגים.
+fl-ratings-lead = ראש צוות
+fl-ratings-quarter = רבעון
+fl-ratings-n = תשובות
+fl-ratings-hidden = מוסתר: פחות מ־{ $min } תשובות, כדי לשמור על אנונימיות.

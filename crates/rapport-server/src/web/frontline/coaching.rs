@@ -64,6 +64,7 @@ async fn render(s: &AppState, ctx: &Ctx, user: &User, r: &Refused) -> ApiResult<
     let form_sel = |name: &str| r.val("coaching", name).unwrap_or("").to_string();
     let body = html! {
         p.how { (ctx.t("fl-coaching-intro")) }
+        p { a href="/lead-ratings" { (ctx.t("fl-ratings-title")) } }
         section.card #sessions aria-labelledby="co-h" {
             h2 #co-h { (ctx.t("fl-sessions")) }
             @if sessions.is_empty() {

@@ -9,6 +9,7 @@
 mod brief;
 mod coaching;
 mod conversations;
+mod lead_rating;
 mod scorecards;
 mod wall;
 
@@ -46,6 +47,11 @@ pub fn router() -> Router<AppState> {
         .route("/wall/stories/{id}/approve", post(wall::approve_story))
         .route("/customers/{id}/brief", get(brief::show))
         .route("/customers/{id}/checkin", post(brief::check_in))
+        .route(
+            "/me/lead-rating",
+            get(lead_rating::show).post(lead_rating::submit),
+        )
+        .route("/lead-ratings", get(lead_rating::results))
 }
 
 // ---- posted forms and refusals ----

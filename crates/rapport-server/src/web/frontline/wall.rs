@@ -137,6 +137,9 @@ async fn render(
         .unwrap_or_else(|| user.id.0.to_string());
     let body = html! {
         p.how { (ctx.t("fl-wall-intro")) }
+        @if rapport_domain::role::Access::Frontline.allows(user.role) {
+            p { a href="/me/lead-rating" { (ctx.t("fl-rate-title")) } }
+        }
         div.wall-grid {
             section.card #kudos aria-labelledby="ku-h" {
                 h2 #ku-h { (ctx.t("fl-kudos")) }
