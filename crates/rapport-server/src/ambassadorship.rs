@@ -176,6 +176,97 @@ pub fn shown_groups(counts: &[i64], total_shown: bool, min: i64) -> Vec<bool> {
     rapport_domain::anonymity::suppress(&groups, total_shown, min)
 }
 
+/// Counts per group: customers served, churned, bought again, referred, complained; and the
+/// NPS answers (n, promoters, detractors).
+#[derive(Debug, Default, Clone, Copy)]
+struct Outcome {
+    served: [i64; 5],
+    nps: (i64, i64, i64),
+}
+
+/// Of the customers each group served, what they did within 90 days after their last contact
+/// with that group (only events strictly after the contact count).
+fn outcomes<K: Ord + Copy>(
+    contacts: impl Iterator<Item = (K, CustomerId, DateTime<Utc>, Option<i32>)>,
+    events: &HashMap<CustomerId, Vec<(EventKind, DateTime<Utc>)>>,
+) -> BTreeMap<K, Outcome> {
+    let mut last: BTreeMap<(K, CustomerId), DateTime<Utc>> = BTreeMap::new();
+    let mut out: BTreeMap<K, Outcome> = BTreeMap::new();
+    for (key, customer, at, nps) in contacts {
+        let e = last.entry((key, customer)).or_insert(at);
+        *e = (*e).max(at);
+        if let Some(score) = nps {
+            let t = &mut out.entry(key).or_default().nps;
+            t.0 += 1;
+            t.1 += i64::from(score >= 9);
+            t.2 += i64::from(score <= 6);
+        }
+    }
+    for ((key, customer), at) in &last {
+        let end = *at + Duration::days(BEHAVIOUR_WINDOW_DAYS);
+        let did = |f: &dyn Fn(EventKind) -> bool| {
+            events
+                .get(customer)
+                .is_some_and(|evs| evs.iter().any(|(k, t)| f(*k) && t > at && *t < end))
+        };
+        let t = &mut out.entry(*key).or_default().served;
+        t[0] += 1;
+        t[1] += i64::from(did(&|k| k == EventKind::Churn));
+        t[2] += i64::from(did(&|k: EventKind| k.is_purchase()));
+        t[3] += i64::from(did(&|k| k == EventKind::Referral));
+        t[4] += i64::from(did(&|k| k == EventKind::Complaint));
+    }
+    out
+}
+
+impl Outcome {
+    fn group(&self, team_id: TeamId, team_name: String, period: String) -> BehaviourGroup {
+        let [n, churn, buy, refer, complain] = self.served;
+        let share = |k: i64| (n > 0).then(|| k as f64 / n as f64);
+        let (nps_n, p, d) = self.nps;
+        BehaviourGroup {
+            team_id,
+            team_name,
+            period,
+            customers: n,
+            retention_90d: share(n - churn),
+            churn_90d: share(churn),
+            repeat_purchase_90d: share(buy),
+            referral_90d: share(refer),
+            complaint_90d: share(complain),
+            nps: (nps_n > 0).then(|| (p - d) as f64 / nps_n as f64 * 100.0),
+            nps_n,
+        }
+    }
+}
+
+/// Contacts and events of one quarter.
+async fn quarter_data(
+    state: &AppState,
+    org: OrgId,
+    q: &str,
+) -> Result<
+    Option<(
+        Vec<rapport_storage::Contact>,
+        HashMap<CustomerId, Vec<(EventKind, DateTime<Utc>)>>,
+    )>,
+    StorageError,
+> {
+    let Some((start, end)) = quarter_bounds(q) else {
+        return Ok(None);
+    };
+    let contacts = state.store.team_contacts(org, start, end).await?;
+    let mut by_customer: HashMap<CustomerId, Vec<(EventKind, DateTime<Utc>)>> = HashMap::new();
+    for (c, k, at) in state
+        .store
+        .events_between(org, start, end + Duration::days(BEHAVIOUR_WINDOW_DAYS))
+        .await?
+    {
+        by_customer.entry(c).or_default().push((k, at));
+    }
+    Ok(Some((contacts, by_customer)))
+}
+
 /// Customer behaviour of every team in each quarter: of the customers a team served in the
 /// quarter, who churned, bought again, referred or complained within 90 days of their last
 /// contact — beside their NPS.
@@ -193,62 +284,70 @@ pub async fn behaviour(
         .collect();
     let mut out = Vec::new();
     for q in quarters {
-        let Some((start, end)) = quarter_bounds(q) else {
+        let Some((contacts, events)) = quarter_data(state, org, q).await? else {
             continue;
         };
-        let contacts = state.store.team_contacts(org, start, end).await?;
-        let events = state
-            .store
-            .events_between(org, start, end + Duration::days(BEHAVIOUR_WINDOW_DAYS))
-            .await?;
-        let mut by_customer: HashMap<CustomerId, Vec<(EventKind, DateTime<Utc>)>> = HashMap::new();
-        for (c, k, at) in events {
-            by_customer.entry(c).or_default().push((k, at));
+        let per_team = outcomes(
+            contacts
+                .iter()
+                .filter_map(|c| Some((c.team_id?, c.customer_id, c.at, c.nps))),
+            &events,
+        );
+        for (team, o) in per_team {
+            out.push(o.group(
+                team,
+                teams.get(&team).cloned().unwrap_or_default(),
+                q.clone(),
+            ));
         }
-        // Last contact per (team, customer), and the NPS answers in the quarter.
-        let mut last: BTreeMap<(TeamId, CustomerId), DateTime<Utc>> = BTreeMap::new();
-        let mut nps: BTreeMap<TeamId, (i64, i64, i64)> = BTreeMap::new();
-        for c in &contacts {
-            let e = last.entry((c.team_id, c.customer_id)).or_insert(c.at);
-            *e = (*e).max(c.at);
-            if let Some(score) = c.nps {
-                let t = nps.entry(c.team_id).or_default();
-                t.0 += 1;
-                t.1 += i64::from(score >= 9);
-                t.2 += i64::from(score <= 6);
-            }
-        }
-        let mut per_team: BTreeMap<TeamId, [i64; 5]> = BTreeMap::new();
-        for ((team, customer), at) in &last {
-            let window = *at..*at + Duration::days(BEHAVIOUR_WINDOW_DAYS);
-            let did = |f: &dyn Fn(EventKind) -> bool| {
-                by_customer.get(customer).is_some_and(|evs| {
-                    evs.iter()
-                        .any(|(k, t)| f(*k) && *t > window.start && window.contains(t))
-                })
-            };
-            let t = per_team.entry(*team).or_default();
-            t[0] += 1;
-            t[1] += i64::from(did(&|k| k == EventKind::Churn));
-            t[2] += i64::from(did(&|k: EventKind| k.is_purchase()));
-            t[3] += i64::from(did(&|k| k == EventKind::Referral));
-            t[4] += i64::from(did(&|k| k == EventKind::Complaint));
-        }
-        for (team, [n, churn, buy, refer, complain]) in per_team {
-            let share = |k: i64| (n > 0).then(|| k as f64 / n as f64);
-            let (nps_n, p, d) = nps.get(&team).copied().unwrap_or_default();
-            out.push(BehaviourGroup {
-                team_id: team,
-                team_name: teams.get(&team).cloned().unwrap_or_default(),
-                period: q.clone(),
-                customers: n,
-                retention_90d: share(n - churn),
-                churn_90d: share(churn),
-                repeat_purchase_90d: share(buy),
-                referral_90d: share(refer),
-                complaint_90d: share(complain),
-                nps: (nps_n > 0).then(|| (p - d) as f64 / nps_n as f64 * 100.0),
-                nps_n,
+    }
+    Ok(out)
+}
+
+/// The same behaviour per touchpoint: of the customers served at a touchpoint in a quarter.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TouchpointBehaviour {
+    pub touchpoint_id: TouchpointId,
+    pub period: String,
+    pub customers: i64,
+    pub retention_90d: Option<f64>,
+    pub churn_90d: Option<f64>,
+    pub repeat_purchase_90d: Option<f64>,
+    pub referral_90d: Option<f64>,
+    pub complaint_90d: Option<f64>,
+    pub nps: Option<f64>,
+    pub nps_n: i64,
+}
+
+pub async fn behaviour_by_touchpoint(
+    state: &AppState,
+    org: OrgId,
+    quarters: &[String],
+) -> Result<Vec<TouchpointBehaviour>, StorageError> {
+    let mut out = Vec::new();
+    for q in quarters {
+        let Some((contacts, events)) = quarter_data(state, org, q).await? else {
+            continue;
+        };
+        let per_tp = outcomes(
+            contacts
+                .iter()
+                .filter_map(|c| Some((c.touchpoint_id?, c.customer_id, c.at, c.nps))),
+            &events,
+        );
+        for (tp, o) in per_tp {
+            let g = o.group(TeamId(0), String::new(), q.clone());
+            out.push(TouchpointBehaviour {
+                touchpoint_id: tp,
+                period: g.period,
+                customers: g.customers,
+                retention_90d: g.retention_90d,
+                churn_90d: g.churn_90d,
+                repeat_purchase_90d: g.repeat_purchase_90d,
+                referral_90d: g.referral_90d,
+                complaint_90d: g.complaint_90d,
+                nps: g.nps,
+                nps_n: g.nps_n,
             });
         }
     }
@@ -572,4 +671,51 @@ pub fn reading(
             ("n", (c.n as i64).into()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_count_what_follows_the_last_contact() {
+        let t0 = Utc::now() - Duration::days(100);
+        let (a, b, c) = (CustomerId(1), CustomerId(2), CustomerId(3));
+        let tp = TouchpointId(7);
+        let contacts = vec![
+            (tp, a, t0, Some(10)),
+            (tp, b, t0, Some(3)),
+            (tp, c, t0, None),
+            // A was contacted again after churning: the churn is before the last contact.
+            (tp, a, t0 + Duration::days(20), None),
+        ];
+        let mut events: HashMap<CustomerId, Vec<(EventKind, DateTime<Utc>)>> = HashMap::new();
+        events.insert(a, vec![(EventKind::Churn, t0 + Duration::days(10))]);
+        events.insert(
+            b,
+            vec![
+                (EventKind::Purchase, t0 - Duration::days(1)),
+                (EventKind::Upgrade, t0 + Duration::days(5)),
+                (EventKind::Referral, t0 + Duration::days(95)),
+            ],
+        );
+        events.insert(c, vec![(EventKind::Churn, t0 + Duration::days(30))]);
+        let o = outcomes(contacts.into_iter(), &events)[&tp];
+        // served, churned, bought again, referred (95 days is outside the window), complained
+        assert_eq!(o.served, [3, 1, 1, 0, 0]);
+        assert_eq!(o.nps, (2, 1, 1));
+        let g = o.group(TeamId(1), "T".into(), "2026-Q3".into());
+        assert_eq!(g.retention_90d, Some(2.0 / 3.0));
+        assert_eq!(g.nps, Some(0.0));
+    }
+
+    #[test]
+    fn quarters_have_bounds_and_run_back_in_order() {
+        let (s, e) = quarter_bounds("2026-Q4").unwrap();
+        assert_eq!(s.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+        assert_eq!(e.to_rfc3339(), "2027-01-01T00:00:00+00:00");
+        assert!(quarter_bounds("2026-Q5").is_none());
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        assert_eq!(recent_quarters(now, 3), ["2026-Q2", "2026-Q3", "2026-Q4"]);
+    }
 }

@@ -52,7 +52,9 @@ pub struct PulseSumsRow {
 /// A customer a team served (a survey answer or a conversation) and when, for behaviour.
 #[derive(Debug, Clone, Copy)]
 pub struct Contact {
-    pub team_id: TeamId,
+    /// `None` when the contact had no team (a survey answer without an agent).
+    pub team_id: Option<TeamId>,
+    pub touchpoint_id: Option<TouchpointId>,
     pub customer_id: CustomerId,
     pub at: DateTime<Utc>,
     pub nps: Option<i32>,
@@ -111,8 +113,8 @@ pub trait AmbassadorshipStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StorageResult<Vec<(CustomerId, EventKind, DateTime<Utc>)>>;
-    /// Customers served by each team between two instants: survey answers, conversations and
-    /// events an agent of the team handled (a purchase, renewal, complaint…).
+    /// Customers served between two instants, with the team and touchpoint that served them:
+    /// survey answers, conversations, and events handled by an agent or at a touchpoint.
     async fn team_contacts(
         &self,
         org: OrgId,
@@ -449,13 +451,14 @@ macro_rules! ambassadorship_impl {
             }
 
             async fn team_contacts(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>) -> StorageResult<Vec<Contact>> {
-                let rows: Vec<(i64, i64, DateTime<Utc>, Option<i32>)> = sqlx::query_as(
-                    "SELECT team_id, customer_id, submitted_at, nps FROM responses WHERE org_id = $1 AND team_id IS NOT NULL \
+                #[allow(clippy::type_complexity)]
+                let rows: Vec<(Option<i64>, Option<i64>, i64, DateTime<Utc>, Option<i32>)> = sqlx::query_as(
+                    "SELECT team_id, touchpoint_id, customer_id, submitted_at, nps FROM responses WHERE org_id = $1 \
                      AND customer_id IS NOT NULL AND submitted_at >= $2 AND submitted_at < $3 \
-                     UNION ALL SELECT team_id, customer_id, started_at, NULL FROM conversations WHERE org_id = $1 AND team_id IS NOT NULL \
-                     AND customer_id IS NOT NULL AND started_at >= $2 AND started_at < $3 \
-                     UNION ALL SELECT team_id, customer_id, occurred_at, NULL FROM customer_events WHERE org_id = $1 AND team_id IS NOT NULL \
-                     AND kind <> 'churn' AND occurred_at >= $2 AND occurred_at < $3",
+                     UNION ALL SELECT team_id, touchpoint_id, customer_id, started_at, NULL FROM conversations WHERE org_id = $1 \
+                     AND (team_id IS NOT NULL OR touchpoint_id IS NOT NULL) AND customer_id IS NOT NULL AND started_at >= $2 AND started_at < $3 \
+                     UNION ALL SELECT team_id, touchpoint_id, customer_id, occurred_at, NULL FROM customer_events WHERE org_id = $1 \
+                     AND (team_id IS NOT NULL OR touchpoint_id IS NOT NULL) AND kind <> 'churn' AND occurred_at >= $2 AND occurred_at < $3",
                 )
                 .bind(org.0)
                 .bind(from)
@@ -464,7 +467,13 @@ macro_rules! ambassadorship_impl {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(t, c, at, nps)| Contact { team_id: TeamId(t), customer_id: CustomerId(c), at, nps })
+                    .map(|(t, tp, c, at, nps)| Contact {
+                        team_id: t.map(TeamId),
+                        touchpoint_id: tp.map(TouchpointId),
+                        customer_id: CustomerId(c),
+                        at,
+                        nps,
+                    })
                     .collect())
             }
         }

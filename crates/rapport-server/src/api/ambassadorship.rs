@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events, record_event))
         .routes(routes!(record_events_batch))
         .routes(routes!(behaviour))
+        .routes(routes!(behaviour_by_touchpoint))
         .routes(routes!(linkage))
 }
 
@@ -316,4 +317,23 @@ pub async fn set_pulse_schedule(
         .await?;
     crate::jobs::notify_worker(&s);
     Ok(Json(input))
+}
+
+/// The same behaviour measures per touchpoint and quarter: of the customers served at each
+/// touchpoint (survey answers, conversations, events recorded there).
+#[utoipa::path(get, path = "/api/v1/behaviour/touchpoints", tag = "ambassadorship", security(("bearer" = [])),
+    params(QuartersQuery), responses((status = 200, body = Vec<svc::TouchpointBehaviour>)))]
+pub async fn behaviour_by_touchpoint(
+    auth: Auth<Leads>,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<QuartersQuery>,
+) -> ApiResult<Json<Vec<svc::TouchpointBehaviour>>> {
+    let n = q.quarters.unwrap_or(8);
+    if !(1..=16).contains(&n) {
+        return Err(ApiError::invalid("quarters", "must be between 1 and 16"));
+    }
+    let qs = svc::recent_quarters(Utc::now(), n);
+    Ok(Json(
+        svc::behaviour_by_touchpoint(&s, auth.user.org_id, &qs).await?,
+    ))
 }
