@@ -200,9 +200,170 @@ pub(crate) struct SumsRow {
     pub negative: i64,
 }
 
+impl SumsRow {
+    /// The row's key and its sums (the key is left empty in the sums).
+    pub fn into_sums(self) -> (String, GroupSums) {
+        let key = self.key.unwrap_or_default();
+        let sums = GroupSums {
+            key: key.clone(),
+            responses: self.responses,
+            nps_n: self.nps_n,
+            promoters: self.promoters,
+            detractors: self.detractors,
+            csat_n: self.csat_n,
+            csat_satisfied: self.csat_satisfied,
+            ces_n: self.ces_n,
+            ces_sum: self.ces_sum,
+            gap_n: self.gap_n,
+            gap_sum: self.gap_sum,
+            sentiment_n: self.sentiment_n,
+            sentiment_sum: self.sentiment_sum.unwrap_or(0.0),
+            negative: self.negative,
+        };
+        (key, sums)
+    }
+}
+
+/// The sums of `GroupSums` over `responses` rows, in the column names `SumsRow` reads.
+const RAW_SUMS: &str = "COUNT(*) AS responses, COUNT(nps) AS nps_n, \
+     CAST(COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS promoters, \
+     CAST(COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS detractors, \
+     COUNT(csat) AS csat_n, CAST(COALESCE(SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_satisfied, \
+     COUNT(ces) AS ces_n, CAST(COALESCE(SUM(ces), 0) AS BIGINT) AS ces_sum, \
+     COUNT(experience - expectation) AS gap_n, CAST(COALESCE(SUM(experience - expectation), 0) AS BIGINT) AS gap_sum, \
+     COUNT(sentiment_score) AS sentiment_n, SUM(sentiment_score) AS sentiment_sum, \
+     CAST(COALESCE(SUM(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative";
+
+/// `response_sums` over every matching row of `responses`.
+pub(crate) fn raw_sums_sql(f: &ResponseFilter, group_by: GroupBy) -> (String, Vec<FilterValue>) {
+    let (cond, vals) = filter_sql(f);
+    let key = group_by.column();
+    let grouping = if group_by == GroupBy::None {
+        String::new()
+    } else {
+        format!("GROUP BY {key} ORDER BY {key}")
+    };
+    let sql = format!(
+        "SELECT CAST({key} AS TEXT) AS key, {RAW_SUMS} FROM responses WHERE {cond} {grouping}"
+    );
+    (sql, vals)
+}
+
+/// `response_sums_by_period` over every matching row of `responses`: one query for every
+/// (group, period) cell, keyed `group|period` ('|' never occurs in a period key).
+pub(crate) fn raw_period_sql(
+    f: &ResponseFilter,
+    group_by: GroupBy,
+    period: GroupBy,
+) -> (String, Vec<FilterValue>) {
+    let (cond, vals) = filter_sql(f);
+    let (key, per) = (group_by.column(), period.column());
+    // PostgreSQL refuses a constant in GROUP BY, so the ungrouped case groups by period only.
+    let cols = if group_by == GroupBy::None {
+        per.to_string()
+    } else {
+        format!("{key}, {per}")
+    };
+    let sql = format!(
+        "SELECT COALESCE(CAST({key} AS TEXT), '') || '|' || CAST({per} AS TEXT) AS key, {RAW_SUMS} \
+         FROM responses WHERE {cond} GROUP BY {cols} ORDER BY {cols}"
+    );
+    (sql, vals)
+}
+
 /// Builds the WHERE clause for a filter. Placeholders start at `$2` (`$1` is the organisation);
 /// values are returned in order for binding. Only fixed column names are interpolated.
 pub(crate) fn filter_sql(f: &ResponseFilter) -> (String, Vec<FilterValue>) {
+    filter_sql_on(f, false)
+}
+
+/// Is `t` the first instant of a UTC day, so `submitted_at >= t` means `day >= t`'s day?
+fn midnight(t: Option<DateTime<Utc>>) -> bool {
+    t.is_none_or(|t| t.time() == chrono::NaiveTime::MIN)
+}
+
+/// The WHERE clause over `response_rollup` for a filter that names only its dimensions and
+/// day-aligned times; `None` when the query must read `responses` (agent, customer, topic,
+/// NPS group, or a time inside a day).
+pub(crate) fn rollup_filter_sql(f: &ResponseFilter) -> Option<(String, Vec<FilterValue>)> {
+    let eligible = f.agent.is_none()
+        && f.customer.is_none()
+        && f.topic.is_none()
+        && f.nps_group.is_none()
+        && midnight(f.from)
+        && midnight(f.to);
+    eligible.then(|| filter_sql_on(f, true))
+}
+
+/// How the roll-up groups by `g`: (GROUP BY column, the key as `responses` spells it), or
+/// `None` for agents, which the roll-up does not keep. The roll-up stores "no team" as 0.
+pub(crate) fn rollup_group(g: GroupBy) -> Option<(&'static str, &'static str)> {
+    match g {
+        GroupBy::Agent => None,
+        GroupBy::Team => Some(("team_id", "NULLIF(team_id, 0)")),
+        g => Some((g.column(), g.column())),
+    }
+}
+
+/// The sums of `GroupSums` over roll-up rows, in the column names `SumsRow` reads.
+pub(crate) const ROLLUP_SUMS: &str =
+    "CAST(COALESCE(SUM(responses), 0) AS BIGINT) AS responses, \
+     CAST(COALESCE(SUM(nps_n), 0) AS BIGINT) AS nps_n, \
+     CAST(COALESCE(SUM(promoters), 0) AS BIGINT) AS promoters, \
+     CAST(COALESCE(SUM(detractors), 0) AS BIGINT) AS detractors, \
+     CAST(COALESCE(SUM(csat_n), 0) AS BIGINT) AS csat_n, \
+     CAST(COALESCE(SUM(csat_satisfied), 0) AS BIGINT) AS csat_satisfied, \
+     CAST(COALESCE(SUM(ces_n), 0) AS BIGINT) AS ces_n, \
+     CAST(COALESCE(SUM(ces_sum), 0) AS BIGINT) AS ces_sum, \
+     CAST(COALESCE(SUM(gap_n), 0) AS BIGINT) AS gap_n, \
+     CAST(COALESCE(SUM(gap_sum), 0) AS BIGINT) AS gap_sum, \
+     CAST(COALESCE(SUM(sentiment_n), 0) AS BIGINT) AS sentiment_n, \
+     CASE WHEN COALESCE(SUM(sentiment_n), 0) = 0 THEN NULL ELSE SUM(sentiment_sum) END AS sentiment_sum, \
+     CAST(COALESCE(SUM(negative), 0) AS BIGINT) AS negative";
+
+/// The sums query for `response_sums` over the roll-up, or `None` when it cannot answer.
+pub(crate) fn rollup_sums_sql(
+    f: &ResponseFilter,
+    group_by: GroupBy,
+) -> Option<(String, Vec<FilterValue>)> {
+    let (cond, vals) = rollup_filter_sql(f)?;
+    let (col, key) = rollup_group(group_by)?;
+    // Rows emptied by deletes stay in the roll-up; a group with no responses does not exist.
+    let grouping = if group_by == GroupBy::None {
+        String::new()
+    } else {
+        format!("GROUP BY {col} HAVING SUM(responses) > 0 ORDER BY {key}")
+    };
+    let sql = format!(
+        "SELECT CAST({key} AS TEXT) AS key, {ROLLUP_SUMS} FROM response_rollup WHERE {cond} {grouping}"
+    );
+    Some((sql, vals))
+}
+
+/// The query for `response_sums_by_period` over the roll-up, or `None`.
+pub(crate) fn rollup_period_sql(
+    f: &ResponseFilter,
+    group_by: GroupBy,
+    period: GroupBy,
+) -> Option<(String, Vec<FilterValue>)> {
+    let (cond, vals) = rollup_filter_sql(f)?;
+    let (col, key) = rollup_group(group_by)?;
+    let (per, _) = rollup_group(period)?;
+    let (cols, order) = if group_by == GroupBy::None {
+        (per.to_string(), per.to_string())
+    } else {
+        (format!("{col}, {per}"), format!("{key}, {per}"))
+    };
+    let sql = format!(
+        "SELECT COALESCE(CAST({key} AS TEXT), '') || '|' || CAST({per} AS TEXT) AS key, {ROLLUP_SUMS} \
+         FROM response_rollup WHERE {cond} GROUP BY {cols} HAVING SUM(responses) > 0 ORDER BY {order}"
+    );
+    Some((sql, vals))
+}
+
+/// `filter_sql` over `responses`, or over `response_rollup` (`rollup`: times become day keys;
+/// the caller has checked the filter names nothing else the roll-up lacks).
+fn filter_sql_on(f: &ResponseFilter, rollup: bool) -> (String, Vec<FilterValue>) {
     let mut sql = String::from("org_id = $1");
     let mut vals = vec![];
     fn push(sql: &mut String, vals: &mut Vec<FilterValue>, cond: &str, v: FilterValue) {
@@ -264,11 +425,16 @@ pub(crate) fn filter_sql(f: &ResponseFilter) -> (String, Vec<FilterValue>) {
         );
         sql.push_str(" ESCAPE '\\'");
     }
-    if let Some(v) = f.from {
-        push(&mut sql, &mut vals, "submitted_at >=", FilterValue::Time(v))
+    let day = |t: DateTime<Utc>| FilterValue::Text(period_keys(t).0);
+    match (f.from, rollup) {
+        (Some(v), false) => push(&mut sql, &mut vals, "submitted_at >=", FilterValue::Time(v)),
+        (Some(v), true) => push(&mut sql, &mut vals, "day >=", day(v)),
+        (None, _) => {}
     }
-    if let Some(v) = f.to {
-        push(&mut sql, &mut vals, "submitted_at <", FilterValue::Time(v))
+    match (f.to, rollup) {
+        (Some(v), false) => push(&mut sql, &mut vals, "submitted_at <", FilterValue::Time(v)),
+        (Some(v), true) => push(&mut sql, &mut vals, "day <", day(v)),
+        (None, _) => {}
     }
     match f.nps_group {
         Some(survey::NpsGroup::Promoter) => sql.push_str(" AND nps >= 9"),
@@ -904,8 +1070,12 @@ macro_rules! with_voc_methods {
         async fn list_responses(&self, org: OrgId, filter: &ResponseFilter, limit: i64, offset: i64) -> StorageResult<(Vec<Response>, i64)> {
             let (cond, vals) = $crate::sql_voc::filter_sql(filter);
             let n = vals.len();
-            let count_sql = format!("SELECT COUNT(*) FROM responses WHERE {cond}");
-            let (total,): (i64,) = $crate::sql_voc::bind_filter!(sqlx::query_as(&count_sql).bind(org.0), &vals).fetch_one(&self.pool).await?;
+            // The roll-up counts a touchpoint's year without visiting its rows.
+            let (count_sql, count_vals) = match $crate::sql_voc::rollup_filter_sql(filter) {
+                Some((c, v)) => (format!("SELECT CAST(COALESCE(SUM(responses), 0) AS BIGINT) FROM response_rollup WHERE {c}"), v),
+                None => (format!("SELECT COUNT(*) FROM responses WHERE {cond}"), $crate::sql_voc::filter_sql(filter).1),
+            };
+            let (total,): (i64,) = $crate::sql_voc::bind_filter!(sqlx::query_as(&count_sql).bind(org.0), &count_vals).fetch_one(&self.pool).await?;
             let sql = format!(
                 "SELECT {} FROM responses WHERE {cond} ORDER BY submitted_at DESC, id DESC LIMIT ${} OFFSET ${}",
                 $crate::sql_voc::RESPONSE_COLS,
@@ -941,40 +1111,10 @@ macro_rules! with_voc_methods {
         }
 
         async fn response_sums(&self, org: OrgId, filter: &ResponseFilter, group_by: GroupBy) -> StorageResult<Vec<GroupSums>> {
-            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
-            let key = group_by.column();
-            let grouping = if group_by == GroupBy::None { String::new() } else { format!("GROUP BY {key} ORDER BY {key}") };
-            let sql = format!(
-                "SELECT CAST({key} AS TEXT) AS key, COUNT(*) AS responses, COUNT(nps) AS nps_n, \
-                 CAST(COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS promoters, \
-                 CAST(COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS detractors, \
-                 COUNT(csat) AS csat_n, CAST(COALESCE(SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_satisfied, \
-                 COUNT(ces) AS ces_n, CAST(COALESCE(SUM(ces), 0) AS BIGINT) AS ces_sum, \
-                 COUNT(experience - expectation) AS gap_n, CAST(COALESCE(SUM(experience - expectation), 0) AS BIGINT) AS gap_sum, \
-                 COUNT(sentiment_score) AS sentiment_n, SUM(sentiment_score) AS sentiment_sum, \
-                 CAST(COALESCE(SUM(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative \
-                 FROM responses WHERE {cond} {grouping}"
-            );
+            let (sql, vals) = $crate::sql_voc::rollup_sums_sql(filter, group_by)
+                .unwrap_or_else(|| $crate::sql_voc::raw_sums_sql(filter, group_by));
             let rows: Vec<$crate::sql_voc::SumsRow> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
-            Ok(rows
-                .into_iter()
-                .map(|r| GroupSums {
-                    key: r.key.unwrap_or_default(),
-                    responses: r.responses,
-                    nps_n: r.nps_n,
-                    promoters: r.promoters,
-                    detractors: r.detractors,
-                    csat_n: r.csat_n,
-                    csat_satisfied: r.csat_satisfied,
-                    ces_n: r.ces_n,
-                    ces_sum: r.ces_sum,
-                    gap_n: r.gap_n,
-                    gap_sum: r.gap_sum,
-                    sentiment_n: r.sentiment_n,
-                    sentiment_sum: r.sentiment_sum.unwrap_or(0.0),
-                    negative: r.negative,
-                })
-                .collect())
+            Ok(rows.into_iter().map(|r| r.into_sums().1).collect())
         }
 
         async fn nps_with_topics(&self, org: OrgId, filter: &ResponseFilter) -> StorageResult<Vec<(i32, Vec<String>)>> {
@@ -1059,44 +1199,16 @@ macro_rules! with_voc_methods {
         }
 
         async fn response_sums_by_period(&self, org: OrgId, filter: &ResponseFilter, group_by: GroupBy, period: GroupBy) -> StorageResult<Vec<(String, GroupSums)>> {
-            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
-            let (key, per) = (group_by.column(), period.column());
-            // PostgreSQL refuses a constant in GROUP BY, so the ungrouped case groups by period only.
-            let cols = if group_by == GroupBy::None { per.to_string() } else { format!("{key}, {per}") };
-            // One query for every (group, period) cell; '|' never occurs in a period key.
-            let sql = format!(
-                "SELECT COALESCE(CAST({key} AS TEXT), '') || '|' || CAST({per} AS TEXT) AS key, COUNT(*) AS responses, COUNT(nps) AS nps_n, \
-                 CAST(COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS promoters, \
-                 CAST(COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS detractors, \
-                 COUNT(csat) AS csat_n, CAST(COALESCE(SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_satisfied, \
-                 COUNT(ces) AS ces_n, CAST(COALESCE(SUM(ces), 0) AS BIGINT) AS ces_sum, \
-                 COUNT(experience - expectation) AS gap_n, CAST(COALESCE(SUM(experience - expectation), 0) AS BIGINT) AS gap_sum, \
-                 COUNT(sentiment_score) AS sentiment_n, SUM(sentiment_score) AS sentiment_sum, \
-                 CAST(COALESCE(SUM(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative \
-                 FROM responses WHERE {cond} GROUP BY {cols} ORDER BY {cols}"
-            );
+            let (sql, vals) = $crate::sql_voc::rollup_period_sql(filter, group_by, period)
+                .unwrap_or_else(|| $crate::sql_voc::raw_period_sql(filter, group_by, period));
             let rows: Vec<$crate::sql_voc::SumsRow> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
             Ok(rows
                 .into_iter()
                 .map(|r| {
-                    let joined = r.key.unwrap_or_default();
+                    let (joined, mut sums) = r.into_sums();
                     let (group, period) = joined.rsplit_once('|').unwrap_or(("", joined.as_str()));
-                    (group.to_string(), GroupSums {
-                        key: period.to_string(),
-                        responses: r.responses,
-                        nps_n: r.nps_n,
-                        promoters: r.promoters,
-                        detractors: r.detractors,
-                        csat_n: r.csat_n,
-                        csat_satisfied: r.csat_satisfied,
-                        ces_n: r.ces_n,
-                        ces_sum: r.ces_sum,
-                        gap_n: r.gap_n,
-                        gap_sum: r.gap_sum,
-                        sentiment_n: r.sentiment_n,
-                        sentiment_sum: r.sentiment_sum.unwrap_or(0.0),
-                        negative: r.negative,
-                    })
+                    sums.key = period.to_string();
+                    (group.to_string(), sums)
                 })
                 .collect())
         }

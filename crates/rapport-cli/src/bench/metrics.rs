@@ -381,6 +381,9 @@ impl Writer {
                 sqlx::query("VACUUM ANALYZE responses")
                     .execute(&mut c)
                     .await?;
+                sqlx::query("VACUUM ANALYZE response_rollup")
+                    .execute(&mut c)
+                    .await?;
                 c.close().await?;
             }
         }
