@@ -14,6 +14,7 @@ use rapport_storage::{Actor, Storage};
 
 mod analyze;
 mod bench;
+mod data;
 mod import;
 mod qa;
 
@@ -68,6 +69,14 @@ enum Command {
     Import(import::ImportCommand),
     /// Score conversations against a QA rubric, with evidence (JSON Lines in, JSON Lines out).
     Qa(qa::QaArgs),
+    /// Write a consistent copy of the live SQLite database (PostgreSQL: use pg_dump).
+    Backup(data::BackupArgs),
+    /// Put a backup in place of the SQLite database (stop `rapport serve` first).
+    Restore(data::RestoreArgs),
+    /// Export everything stored about one customer as JSON (data-subject access request).
+    ExportCustomer(data::CustomerArgs),
+    /// Delete everything stored about one customer (data-subject erasure request).
+    PurgeCustomer(data::CustomerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +259,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Metrics(a)) => bench::metrics::run(a).await,
         Command::Token(TokenCommand::Create(a)) => token_create(a).await,
         Command::Import(c) => import::run(c).await,
+        Command::Backup(a) => data::backup(a).await,
+        Command::Restore(a) => data::restore(a).await,
+        Command::ExportCustomer(a) => data::export_customer(a).await,
+        Command::PurgeCustomer(a) => data::purge_customer(a).await,
         Command::Analyze(_)
         | Command::Themes(_)
         | Command::Qa(_)
