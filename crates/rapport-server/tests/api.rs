@@ -636,7 +636,12 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
             ),
         ),
         (m("GET"), "/api/v1/behaviour".into(), Leads, None),
-        (m("GET"), "/api/v1/behaviour/touchpoints".into(), Leads, None),
+        (
+            m("GET"),
+            "/api/v1/behaviour/touchpoints".into(),
+            Leads,
+            None,
+        ),
         (
             m("GET"),
             "/api/v1/linkage?ex=ambassadorship.customer&cx=retention_90d&lag=1".into(),

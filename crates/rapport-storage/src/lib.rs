@@ -93,7 +93,9 @@ pub struct CustomerPage {
 }
 
 #[async_trait]
-pub trait Storage: ClosedLoopStore + FrontlineStore + AmbassadorshipStore + Send + Sync + 'static {
+pub trait Storage:
+    ClosedLoopStore + FrontlineStore + AmbassadorshipStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Applies pending migrations; safe to call on every start and from several instances.
