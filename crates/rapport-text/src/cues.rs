@@ -66,10 +66,87 @@ pub struct Prepared<'t> {
     pub tokens: Vec<Tok>,
     /// Indices into `tokens` of the word and number tokens, in order.
     pub words: Vec<usize>,
+    /// The facts of each word (see [`WordFacts`]), indexed like `words`.
+    facts: Vec<WordFacts>,
+}
+
+/// The cue-index keys of a word and of its Hebrew prefix stems (its "forms"): they depend on
+/// the word only, not on the cue set.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordKeys {
+    /// Forms: the word itself, then its Hebrew prefix stems (for a Hebrew word).
+    forms: u8,
+    /// Byte offset of each form in the word's normalised form.
+    offset: [u8; 4],
+    /// [`str_filter_bit`] of each form.
+    word_bit: [u16; 4],
+    /// [`first_two_chars_key`] of each form and its [`int_filter_bit`].
+    prefix_key: [u64; 4],
+    prefix_bit: [u16; 4],
+    /// [`str_filter_bit`] of the Greek stem, for a Greek word of more than four chars.
+    greek_bit: Option<u16>,
+}
+
+/// What the analysis passes look up per word and that depends on the word alone (its
+/// normalised form and script), looked up once per word of a text in [`Prepared::new`]
+/// instead of once per pass. (A per-thread memo of these across texts saved instructions but
+/// cost more CPU time in cache misses and memo upkeep than it saved.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WordFacts {
+    negator: bool,
+    stop: bool,
+    keys: WordKeys,
+    /// Alphabetic chars of the normalised form (language identification).
+    pub(crate) alphabetic: u32,
+    /// Whether the word is in the English and in the other-languages word list of
+    /// [`crate::langid`].
+    pub(crate) langid_lists: (bool, bool),
+    /// [`crate::sentiment::booster`] of the word.
+    pub(crate) booster: Option<f32>,
+}
+
+impl WordFacts {
+    /// The facts of a word token whose normalised form is `norm` and Greek stem `stem` (see
+    /// [`Prepared::stem`]).
+    fn new(norm: &str, stem: &str, tok: &Tok) -> Self {
+        WordFacts {
+            negator: tok.kind == TokenKind::Word && is_negator(norm),
+            stop: crate::keywords::is_stopword(norm),
+            keys: WordKeys::new(norm, stem, tok),
+            alphabetic: crate::langid::alphabetic_chars(norm) as u32,
+            langid_lists: crate::langid::word_lists(norm),
+            booster: crate::sentiment::booster(norm),
+        }
+    }
+}
+
+impl WordKeys {
+    fn new(norm: &str, stem: &str, tok: &Tok) -> Self {
+        let mut k = WordKeys::default();
+        let set = |k: &mut WordKeys, w: &str| {
+            let f = k.forms as usize;
+            k.offset[f] = (norm.len() - w.len()) as u8;
+            k.word_bit[f] = str_filter_bit(w) as u16;
+            let key = first_two_chars_key(w);
+            k.prefix_key[f] = key;
+            k.prefix_bit[f] = int_filter_bit(key) as u16;
+            k.forms += 1;
+        };
+        set(&mut k, norm);
+        if tok.script == Script::Hebrew {
+            for s in prefix_stems(norm) {
+                set(&mut k, s);
+            }
+        }
+        if tok.script == Script::Greek && tok.chars > 4 {
+            k.greek_bit = Some(str_filter_bit(stem) as u16);
+        }
+        k
+    }
 }
 
 /// Buffers of dropped [`Prepared`] texts, reused by the next ones on the same thread.
-type Buffers = (String, Vec<Tok>, Vec<usize>);
+type Buffers = (String, Vec<Tok>, Vec<usize>, Vec<WordFacts>);
 
 thread_local! {
     static POOL: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -89,6 +166,7 @@ impl Drop for Prepared<'_> {
             std::mem::take(&mut self.norms),
             std::mem::take(&mut self.tokens),
             std::mem::take(&mut self.words),
+            std::mem::take(&mut self.facts),
         );
         // `try_with`: nothing to keep once the thread is shutting down.
         let _ = POOL.try_with(|p| {
@@ -103,7 +181,7 @@ impl Drop for Prepared<'_> {
 
 impl<'t> Prepared<'t> {
     pub fn new(text: &'t str) -> Self {
-        let (mut norms, mut tokens, mut words) = POOL
+        let (mut norms, mut tokens, mut words, mut facts) = POOL
             .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
             .ok()
             .flatten()
@@ -114,18 +192,25 @@ impl<'t> Prepared<'t> {
         tokens.reserve(text.len() / 4 + 4);
         tokenize_into(text, &mut norms, &mut tokens);
         words.clear();
-        words.extend(
-            tokens
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| matches!(t.kind, TokenKind::Word | TokenKind::Number))
-                .map(|(i, _)| i),
-        );
+        facts.clear();
+        for (i, t) in tokens.iter_mut().enumerate() {
+            if !matches!(t.kind, TokenKind::Word | TokenKind::Number) {
+                continue;
+            }
+            words.push(i);
+            let norm = &norms[t.norm_start as usize..t.norm_end as usize];
+            let stem = &norms[t.norm_start as usize..t.stem_end as usize];
+            let f = WordFacts::new(norm, stem, t);
+            t.negator = f.negator;
+            t.stop = f.stop;
+            facts.push(f);
+        }
         Prepared {
             text,
             norms,
             tokens,
             words,
+            facts,
         }
     }
 
@@ -140,6 +225,12 @@ impl<'t> Prepared<'t> {
     #[inline]
     pub fn norm(&self, t: &Tok) -> &str {
         &self.norms[t.norm_start as usize..t.norm_end as usize]
+    }
+
+    /// The facts of the `i`-th word token.
+    #[inline]
+    pub(crate) fn facts(&self, i: usize) -> &WordFacts {
+        &self.facts[i]
     }
 
     /// The normalised form of the `i`-th word token.
@@ -268,19 +359,32 @@ pub struct CueSet {
 }
 
 /// Bits per key filter (8 KiB each).
-const FILTER_BITS: u32 = 16;
+pub(crate) const FILTER_BITS: u32 = 16;
 
 /// The filter bit of a string key: from its length and first and last four bytes.
 #[inline]
-fn str_filter_bit(w: &str) -> usize {
+pub(crate) fn str_filter_bit(w: &str) -> usize {
     let b = w.as_bytes();
-    let n = b.len().min(4);
-    let mut first = [0u8; 4];
-    first[..n].copy_from_slice(&b[..n]);
-    let mut last = [0u8; 4];
-    last[..n].copy_from_slice(&b[b.len() - n..]);
-    let x = (u64::from(u32::from_le_bytes(first)) << 32 | u64::from(u32::from_le_bytes(last)))
-        ^ (b.len() as u64).rotate_left(29);
+    // The first and the last four bytes, each zero-padded to four (read without a `memcpy`).
+    let (first, last) = match *b {
+        [b0, b1, b2, b3, ..] => {
+            let &[.., e0, e1, e2, e3] = b else {
+                unreachable!("four bytes or more")
+            };
+            (
+                u32::from_le_bytes([b0, b1, b2, b3]),
+                u32::from_le_bytes([e0, e1, e2, e3]),
+            )
+        }
+        _ => {
+            let mut x = 0u32;
+            for (i, &c) in b.iter().enumerate() {
+                x |= u32::from(c) << (8 * i);
+            }
+            (x, x)
+        }
+    };
+    let x = (u64::from(first) << 32 | u64::from(last)) ^ (b.len() as u64).rotate_left(29);
     (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
@@ -322,9 +426,12 @@ fn first_two_chars_key(w: &str) -> u64 {
             None => break,
         }
     }
-    let mut key = [0u8; 8];
-    key[..end].copy_from_slice(&b[..end]);
-    u64::from_le_bytes(key)
+    // The first `end` bytes, zero-padded (read without a `memcpy`).
+    let mut key = 0u64;
+    for (i, &c) in b[..end].iter().enumerate() {
+        key |= u64::from(c) << (8 * i);
+    }
+    key
 }
 
 impl CueSet {
@@ -464,7 +571,10 @@ impl CueSet {
     pub fn find<'a>(&'a self, doc: &Prepared, lang: Option<&str>) -> Vec<CueMatch<'a>> {
         let mut out = Vec::new();
         let mut seen: Vec<usize> = Vec::new();
-        for wi in 0..doc.words.len() {
+        if self.cues.is_empty() {
+            return out;
+        }
+        for (wi, k) in doc.facts.iter().map(|f| &f.keys).enumerate() {
             let tok = doc.word(wi);
             let norm = doc.norm(tok);
             seen.clear();
@@ -472,27 +582,21 @@ impl CueSet {
             // stem, the exact word, its first two letters (prefix patterns) and its Greek stem.
             let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
             let mut nl = 0;
-            let mut add = |w: &str, greek_stem: Option<&str>| {
-                if filter_has(&self.word_filter, str_filter_bit(w)) {
-                    lists[nl] = self.by_word.get(w);
+            for f in 0..k.forms as usize {
+                if filter_has(&self.word_filter, k.word_bit[f] as usize) {
+                    lists[nl] = self.by_word.get(&norm[k.offset[f] as usize..]);
                 }
-                let key = first_two_chars_key(w);
-                if filter_has(&self.prefix_filter, int_filter_bit(key)) {
-                    lists[nl + 1] = self.by_prefix.get(&key);
+                if filter_has(&self.prefix_filter, k.prefix_bit[f] as usize) {
+                    lists[nl + 1] = self.by_prefix.get(&k.prefix_key[f]);
                 }
                 nl += 2;
-                if let Some(s) = greek_stem {
-                    if filter_has(&self.word_filter, str_filter_bit(s)) {
-                        lists[nl] = self.by_greek_stem.get(s);
+                if f == 0 {
+                    if let Some(bit) = k.greek_bit {
+                        if filter_has(&self.word_filter, bit as usize) {
+                            lists[nl] = self.by_greek_stem.get(doc.stem(tok));
+                        }
+                        nl += 1;
                     }
-                    nl += 1;
-                }
-            };
-            let greek = tok.script == Script::Greek && tok.chars > 4;
-            add(norm, greek.then(|| doc.stem(tok)));
-            if tok.script == Script::Hebrew {
-                for s in prefix_stems(norm) {
-                    add(s, None);
                 }
             }
             for ids in lists[..nl].iter().flatten() {

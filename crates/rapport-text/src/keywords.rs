@@ -7,13 +7,28 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::cues::Prepared;
+use crate::cues::{str_filter_bit, Prepared, FILTER_BITS};
 use crate::normalize::{normalize_word, prefix_stems, Script, TokenKind};
 
-fn stopwords() -> &'static FxHashSet<String> {
-    static SW: OnceLock<FxHashSet<String>> = OnceLock::new();
+/// The stopwords of all our languages, with a bit filter of them in front (see
+/// [`crate::cues`]): most words that are not stopwords skip the hash lookup.
+struct Stopwords {
+    set: FxHashSet<String>,
+    filter: Vec<u64>,
+}
+
+impl Stopwords {
+    #[inline]
+    fn contains(&self, w: &str) -> bool {
+        let bit = str_filter_bit(w);
+        self.filter[bit >> 6] >> (bit & 63) & 1 != 0 && self.set.contains(w)
+    }
+}
+
+fn stopwords() -> &'static Stopwords {
+    static SW: OnceLock<Stopwords> = OnceLock::new();
     SW.get_or_init(|| {
-        [
+        let set: FxHashSet<String> = [
             include_str!("../data/stopwords_en.txt"),
             include_str!("../data/stopwords_he.txt"),
             include_str!("../data/stopwords_el.txt"),
@@ -21,7 +36,13 @@ fn stopwords() -> &'static FxHashSet<String> {
         .iter()
         .flat_map(|s| s.split_whitespace())
         .map(|w| normalize_word(w).0)
-        .collect()
+        .collect();
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for w in &set {
+            let bit = str_filter_bit(w);
+            filter[bit >> 6] |= 1 << (bit & 63);
+        }
+        Stopwords { set, filter }
     })
 }
 
@@ -51,7 +72,7 @@ fn candidate_word(doc: &Prepared, wi: usize) -> bool {
         return false;
     }
     let chars = t.chars;
-    chars >= 2 && !(t.script == Script::Latin && chars < 3) && !is_stopword(doc.norm(t))
+    chars >= 2 && !(t.script == Script::Latin && chars < 3) && !t.stop
 }
 
 /// Candidate keyphrases of one text: normalised n-grams (1–3 words) with their first word
@@ -137,7 +158,10 @@ fn contains(hay: &str, needle: &str) -> bool {
     if n.len() > h.len() {
         return false;
     }
-    (0..=h.len() - n.len()).any(|i| h[i] == first && &h[i..i + n.len()] == n)
+    // Byte by byte: the strings are short, and a `memcmp` call per candidate start costs
+    // more than the comparison.
+    (0..=h.len() - n.len())
+        .any(|i| h[i] == first && h[i..i + n.len()].iter().zip(n).all(|(a, b)| a == b))
 }
 
 /// A sort key for `f32::total_cmp` order as an unsigned integer.

@@ -49,7 +49,7 @@ const OTHER: &[&str] = &[
 ];
 
 /// Whether a word is in [`EN`] and whether it is in [`OTHER`], in one lookup.
-fn word_lists(w: &str) -> (bool, bool) {
+pub(crate) fn word_lists(w: &str) -> (bool, bool) {
     static MAP: OnceLock<FxHashMap<&'static str, (bool, bool)>> = OnceLock::new();
     MAP.get_or_init(|| {
         let mut m: FxHashMap<&'static str, (bool, bool)> = FxHashMap::default();
@@ -67,7 +67,7 @@ fn word_lists(w: &str) -> (bool, bool) {
 }
 
 /// Number of alphabetic chars in a word (ASCII fast path).
-fn alphabetic_chars(w: &str) -> usize {
+pub(crate) fn alphabetic_chars(w: &str) -> usize {
     if w.is_ascii() {
         w.bytes().filter(u8::is_ascii_alphabetic).count()
     } else {
@@ -80,12 +80,13 @@ fn alphabetic_chars(w: &str) -> usize {
 /// Detect the language of a prepared text. `en_lexicon` supplies extra evidence for English.
 pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
     let (mut he, mut el, mut latin, mut other) = (0usize, 0usize, 0usize, 0usize);
-    for t in &doc.tokens {
+    for wi in 0..doc.words.len() {
+        let t = doc.word(wi);
         if t.kind != TokenKind::Word {
             continue;
         }
         let norm = doc.norm(t);
-        let n = alphabetic_chars(norm);
+        let n = doc.facts(wi).alphabetic as usize;
         match t.script {
             Script::Hebrew => he += n,
             Script::Greek => el += n,
@@ -138,17 +139,17 @@ pub fn detect(doc: &Prepared, en_lexicon: &Lexicon) -> Detected {
     let mut other_score = 0.0f32;
     let mut words = 0.0f32;
     let mut accented = 0usize;
-    for t in doc
-        .tokens
-        .iter()
-        .filter(|t| t.kind == TokenKind::Word && t.script == Script::Latin)
-    {
+    for wi in 0..doc.words.len() {
+        let t = doc.word(wi);
+        if t.kind != TokenKind::Word || t.script != Script::Latin {
+            continue;
+        }
         words += 1.0;
         let w = doc.norm(t);
         if !w.is_ascii() {
             accented += w.chars().filter(|c| !c.is_ascii()).count();
         }
-        let (is_en, is_other) = word_lists(w);
+        let (is_en, is_other) = doc.facts(wi).langid_lists;
         if is_en {
             en_score += 1.0;
         } else if en_lexicon.word(w, Script::Latin).is_some_and(|v| v != 0.0) {

@@ -490,3 +490,104 @@ impl LinearModel {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sparse features as first written: every index collected, sorted and counted.
+    fn reference(doc: &Prepared) -> Vec<(u32, f32)> {
+        let mut idx = Vec::new();
+        let mut neg_left = 0usize;
+        let mut prev: Option<&str> = None;
+        for t in &doc.tokens {
+            match t.kind {
+                TokenKind::Punct => {
+                    neg_left = 0;
+                    prev = None;
+                    if t.ch == '!' || t.ch == '?' {
+                        idx.push(fnv1a(b'p', doc.norm(t)));
+                    }
+                    continue;
+                }
+                TokenKind::Emoji => {
+                    idx.push(fnv1a(b'e', doc.norm(t)));
+                    prev = None;
+                    continue;
+                }
+                TokenKind::Number => {
+                    idx.push(fnv1a(b'n', "#"));
+                    prev = None;
+                    continue;
+                }
+                TokenKind::Word => {}
+            }
+            let w = doc.norm(t);
+            let ns = if neg_left > 0 { b'N' } else { b'w' };
+            idx.push(fnv1a(ns, w));
+            if let Some(p) = prev {
+                idx.push(fnv1a(b'b', &format!("{p} {w}")));
+            }
+            if t.script == Script::Hebrew {
+                for s in prefix_stems(w) {
+                    idx.push(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
+                }
+            }
+            let chars: Vec<char> = format!("^{w}$").chars().collect();
+            for n in [3, 4] {
+                for win in chars.windows(n) {
+                    idx.push(fnv1a(b'c', &win.iter().collect::<String>()));
+                }
+            }
+            if t.elongated {
+                idx.push(fnv1a(b'x', "elongated"));
+            }
+            neg_left = if t.negator {
+                3
+            } else {
+                neg_left.saturating_sub(1)
+            };
+            prev = Some(w);
+        }
+        idx.sort_unstable();
+        let mut sparse: Vec<(u32, f32)> = Vec::new();
+        for i in idx {
+            match sparse.last_mut() {
+                Some((j, v)) if *j == i => *v += 1.0,
+                _ => sparse.push((i, 1.0)),
+            }
+        }
+        let norm = sparse
+            .iter()
+            .map(|(_, v)| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(1.0);
+        for (_, v) in &mut sparse {
+            *v /= norm;
+        }
+        sparse
+    }
+
+    #[test]
+    fn sparse_features_match_the_reference() {
+        let texts = [
+            "The staff was not good, not good at all!!! sooo slow 😡 call 555",
+            "ואני לא עוזב את החברה, השירות בסדר? ולא שירות",
+            "Είμαι πολύ απογοητευμένη, δεν περίμενα δύο ώρες",
+            "a b c a b c a a a",
+            "",
+            "x",
+            "Ⅻ ⅻ 12 ١٢ שָׁלוֹם שלום",
+            "a_very_long_word_with_many_many_character_n_grams_in_it_and_more ok ok",
+        ];
+        for round in 0..3 {
+            for text in texts {
+                let doc = Prepared::new(text);
+                let rules = RuleScore::default();
+                let got = features(&doc, &rules).sparse;
+                assert_eq!(got, reference(&doc), "round {round}: {text}");
+            }
+        }
+    }
+}

@@ -56,6 +56,9 @@ const UPPER: u8 = 4;
 const IGNORABLE: u8 = 8;
 /// `char::is_whitespace`.
 const WHITESPACE: u8 = 16;
+/// [`display_lower`] keeps the char as it is: its lower case is itself, and it is neither an
+/// ignorable mark nor a whitespace char other than the space.
+const DISPLAY_SAME: u8 = 32;
 
 struct CharTable {
     flags: Vec<u8>,
@@ -90,12 +93,15 @@ fn char_table() -> &'static CharTable {
             if c.is_whitespace() {
                 f |= WHITESPACE;
             }
-            flags.push(f);
             let mut l = c.to_lowercase();
             let single = match (l.next(), l.next()) {
                 (Some(x), None) => x,
                 _ => '\0',
             };
+            if single == c && f & IGNORABLE == 0 && (f & WHITESPACE == 0 || c == ' ') {
+                f |= DISPLAY_SAME;
+            }
+            flags.push(f);
             lower.push(single);
             folded.push(if single == '\0' {
                 '\0'
@@ -180,9 +186,16 @@ pub(crate) fn display_lower(raw: &str) -> String {
             .collect();
         return String::from_utf8(bytes).unwrap_or_default();
     }
+    let tab = char_table();
+    if raw
+        .chars()
+        .all(|c| (c as u32) < TABLE_LEN && tab.flags[c as usize] & DISPLAY_SAME != 0)
+    {
+        // Already lower case, no marks, no other whitespace (most Hebrew and Greek).
+        return raw.to_string();
+    }
     let mut s = String::with_capacity(raw.len());
     let out = &mut s;
-    let tab = char_table();
     let is_ws = |c: char| {
         if (c as u32) < TABLE_LEN {
             tab.flags[c as usize] & WHITESPACE != 0
@@ -450,8 +463,11 @@ pub struct Tok {
     pub elongated: bool,
     /// A Latin word written in capitals (at least two letters), used as emphasis.
     pub shouting: bool,
-    /// The word is a negator (see [`crate::cues::is_negator`]).
+    /// The word is a negator (see [`crate::cues::is_negator`]); set by [`crate::Prepared`].
     pub negator: bool,
+    /// The word is a stopword (see [`crate::keywords::is_stopword`]); set by
+    /// [`crate::Prepared`].
+    pub(crate) stop: bool,
 }
 
 /// Punctuation kept as tokens.
@@ -567,7 +583,6 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
             } else {
                 norm_start + norm.len()
             };
-            let negator = kind == TokenKind::Word && crate::cues::is_negator(norm);
             let norm_end = norms.len();
             norms.push(' ');
             toks.push(Tok {
@@ -582,7 +597,8 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
                 end,
                 elongated: n.elongated,
                 shouting: letters >= 2 && upper == letters && script == Script::Latin,
-                negator,
+                negator: false,
+                stop: false,
             });
             continue;
         }
@@ -617,6 +633,7 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
             elongated: false,
             shouting: false,
             negator: false,
+            stop: false,
         });
     }
 }
@@ -710,16 +727,19 @@ pub(crate) fn greek_stem_counted(word: &str, n: usize) -> &str {
         return word;
     }
     let w = word.as_bytes();
-    let Some(last) = w.get(w.len().wrapping_sub(2)..) else {
+    let &[.., a, b] = w else {
         return word;
     };
     for e in GREEK_ENDINGS {
         let eb = e.as_bytes();
         // Cheap filter on the last letter before comparing the whole ending.
-        if eb[eb.len() - 2..] != *last {
+        if eb[eb.len() - 2] != a || eb[eb.len() - 1] != b {
             continue;
         }
-        if w.ends_with(eb) && n >= eb.len() / 2 + 4 {
+        if eb.len() <= w.len()
+            && w[w.len() - eb.len()..].iter().zip(eb).all(|(x, y)| x == y)
+            && n >= eb.len() / 2 + 4
+        {
             return &word[..w.len() - eb.len()];
         }
     }

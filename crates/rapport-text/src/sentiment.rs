@@ -279,7 +279,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
             wi += 1;
             continue;
         }
-        if booster(doc.norm(tok)).is_some() {
+        if doc.facts(wi).booster.is_some() {
             wi += 1;
             continue;
         }
@@ -291,7 +291,7 @@ pub fn score(doc: &Prepared, lex: &Lexicons) -> RuleScore {
         if v != 0.0 {
             // Intensifiers in the three words before, decaying with distance.
             for (k, j) in (clause_start[wi]..wi).rev().take(3).enumerate() {
-                if let Some(b) = booster(doc.word_norm(j)) {
+                if let Some(b) = doc.facts(j).booster {
                     let b = b * [1.0, 0.95, 0.9][k];
                     v += if v > 0.0 { b } else { -b };
                 }
