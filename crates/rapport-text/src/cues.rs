@@ -108,13 +108,30 @@ pub(crate) struct WordFacts {
 impl WordFacts {
     /// The facts of a word token whose normalised form is `norm` and Greek stem `stem` (see
     /// [`Prepared::stem`]).
+    ///
+    /// Each fact is looked up only for the tokens its pass reads it for (else it is left
+    /// false or empty): the negator and stopword flags and the alphabetic count for words, the
+    /// stopword flag only for keyword candidates (see [`crate::keywords`]), the language-id
+    /// lists only for Latin-script words.
     fn new(norm: &str, stem: &str, tok: &Tok) -> Self {
+        let word = tok.kind == TokenKind::Word;
+        let latin = tok.script == Script::Latin;
+        let keyword_candidate =
+            word && tok.script != Script::None && tok.chars >= 2 && !(latin && tok.chars < 3);
         WordFacts {
-            negator: tok.kind == TokenKind::Word && is_negator(norm),
-            stop: crate::keywords::is_stopword(norm),
+            negator: word && is_negator(norm),
+            stop: keyword_candidate && crate::keywords::is_stopword(norm),
             keys: WordKeys::new(norm, stem, tok),
-            alphabetic: crate::langid::alphabetic_chars(norm) as u32,
-            langid_lists: crate::langid::word_lists(norm),
+            alphabetic: if word {
+                crate::langid::alphabetic_chars(norm) as u32
+            } else {
+                0
+            },
+            langid_lists: if word && latin {
+                crate::langid::word_lists(norm)
+            } else {
+                (false, false)
+            },
             booster: crate::sentiment::booster(norm),
         }
     }

@@ -159,9 +159,15 @@ fn contains(hay: &str, needle: &str) -> bool {
         return false;
     }
     // Byte by byte: the strings are short, and a `memcmp` call per candidate start costs
-    // more than the comparison.
-    (0..=h.len() - n.len())
-        .any(|i| h[i] == first && h[i..i + n.len()].iter().zip(n).all(|(a, b)| a == b))
+    // more than the comparison. The first and last bytes are checked first: every Hebrew or
+    // Greek letter starts with one of a few lead bytes, so the first byte alone rarely rules
+    // a start out.
+    let last = n[n.len() - 1];
+    (0..=h.len() - n.len()).any(|i| {
+        h[i] == first
+            && h[i + n.len() - 1] == last
+            && h[i..i + n.len()].iter().zip(n).all(|(a, b)| a == b)
+    })
 }
 
 /// A sort key for `f32::total_cmp` order as an unsigned integer.

@@ -466,7 +466,7 @@ pub struct Tok {
     /// The word is a negator (see [`crate::cues::is_negator`]); set by [`crate::Prepared`].
     pub negator: bool,
     /// The word is a stopword (see [`crate::keywords::is_stopword`]); set by
-    /// [`crate::Prepared`].
+    /// [`crate::Prepared`] for the words that can be keyword candidates, else false.
     pub(crate) stop: bool,
 }
 
