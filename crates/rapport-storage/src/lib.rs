@@ -293,6 +293,14 @@ pub trait Storage:
     /// The invitation behind a token hash, with its organisation.
     async fn find_invitation(&self, token_hash: &str)
         -> StorageResult<Option<(OrgId, Invitation)>>;
+    /// A survey's invitations, newest first, and how many there are.
+    async fn list_invitations(
+        &self,
+        org: OrgId,
+        survey: SurveyId,
+        limit: i64,
+        offset: i64,
+    ) -> StorageResult<(Vec<Invitation>, i64)>;
     async fn mark_invitation_sent(
         &self,
         id: InvitationId,

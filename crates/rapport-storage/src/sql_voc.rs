@@ -1012,6 +1012,26 @@ macro_rules! with_voc_methods {
                 .map($crate::sql_voc::InvitationRow::into_domain))
         }
 
+        async fn list_invitations(&self, org: OrgId, survey: SurveyId, limit: i64, offset: i64) -> StorageResult<(Vec<Invitation>, i64)> {
+            let sql = format!(
+                "SELECT {} FROM invitations WHERE org_id = $1 AND survey_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+                $crate::sql_voc::INVITATION_COLS
+            );
+            let rows = sqlx::query_as::<_, $crate::sql_voc::InvitationRow>(&sql)
+                .bind(org.0)
+                .bind(survey.0)
+                .bind(limit.clamp(1, 500))
+                .bind(offset.max(0))
+                .fetch_all(&self.pool)
+                .await?;
+            let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND survey_id = $2")
+                .bind(org.0)
+                .bind(survey.0)
+                .fetch_one(&self.pool)
+                .await?;
+            Ok((rows.into_iter().map(|r| r.into_domain().1).collect(), total))
+        }
+
         async fn mark_invitation_sent(&self, id: InvitationId, reminder: bool, at: DateTime<Utc>) -> StorageResult<()> {
             let col = if reminder { "reminder_sent_at" } else { "sent_at" };
             sqlx::query(&format!("UPDATE invitations SET {col} = $1 WHERE id = $2"))

@@ -9,7 +9,7 @@ mod inbound;
 mod journeys;
 pub(crate) mod metrics;
 mod people;
-mod surveys;
+pub mod surveys;
 mod tokens;
 mod webhooks;
 

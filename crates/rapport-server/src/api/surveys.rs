@@ -374,8 +374,22 @@ pub async fn create_invitation(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<InvitationInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedInvitation>)> {
-    let org = auth.user.org_id;
-    let survey = open_survey(&s, org, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(invite(&s, auth.actor(), id, input).await?),
+    ))
+}
+
+/// Creates a personal invitation to a published survey (and queues its e-mail when asked);
+/// the API and the invitations page share it.
+pub async fn invite(
+    s: &AppState,
+    actor: rapport_storage::Actor,
+    survey_id: i64,
+    input: InvitationInput,
+) -> ApiResult<CreatedInvitation> {
+    let org = actor.org_id;
+    let survey = open_survey(s, org, survey_id).await?;
     let days = input.expires_in_days.unwrap_or(14);
     if !(1..=90).contains(&days) {
         return Err(ApiError::invalid(
@@ -387,7 +401,7 @@ pub async fn create_invitation(
     let invitation = s
         .store
         .create_invitation(
-            auth.actor(),
+            actor,
             &NewInvitation {
                 survey_id: survey.id,
                 customer_id: CustomerId(input.customer_id),
@@ -412,15 +426,12 @@ pub async fn create_invitation(
                 Utc::now(),
             )
             .await?;
-        voc::notify_worker(&s);
+        voc::notify_worker(s);
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedInvitation {
-            invitation,
-            path: format!("/i/{token}"),
-        }),
-    ))
+    Ok(CreatedInvitation {
+        invitation,
+        path: format!("/i/{token}"),
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]

@@ -1,5 +1,6 @@
 //! Survey pages: the respondent's public and invitation pages, and survey management.
 
+mod invitations;
 mod manage;
 mod respond;
 
@@ -29,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/surveys/{id}", get(manage::show).post(manage::update))
         .route("/surveys/{id}/publish", post(manage::publish))
         .route("/surveys/{id}/close", post(manage::close))
+        .route(
+            "/surveys/{id}/invitations",
+            get(invitations::list).post(invitations::create),
+        )
         .route(
             "/surveys/{id}/preview",
             get(manage::preview_get).post(manage::preview_post),

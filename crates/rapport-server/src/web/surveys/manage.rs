@@ -240,6 +240,9 @@ fn show_page(
                 pre.json dir="ltr" lang="en" { (draft.definition) }
             }
         }
+        @if can_edit {
+            p { a href=(format!("/surveys/{}/invitations", survey.id.0)) { (ctx.t("surveys-invitations")) } }
+        }
         p { a href="/surveys" { (ctx.t("surveys-back-to-list")) } }
     };
     page(ctx, &survey.name, body)
