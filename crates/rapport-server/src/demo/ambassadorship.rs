@@ -141,9 +141,14 @@ pub async fn seed(
             m
         });
     let now = Utc::now();
-    let mut events = 0;
     let mut serial = 0;
-    for (qi, q) in quarters.iter().enumerate() {
+    let mut next_id = || {
+        serial += 1;
+        format!("crm-{serial:07}")
+    };
+    // 1. Contacts: purchases and renewals handled by each team's agents, every quarter.
+    let mut by_customer: HashMap<CustomerId, Vec<NewEvent>> = HashMap::new();
+    for q in &quarters {
         let Some((start, end)) = quarter_bounds(q) else {
             continue;
         };
@@ -151,74 +156,96 @@ pub async fn seed(
         if end <= start {
             continue;
         }
+        let span = (end - start).num_seconds().max(1);
         for t in &teams {
             let Some(agents) = agents_of.get(t) else {
                 continue;
             };
-            let before = latent[&(*t, qi.saturating_sub(1))][2];
             for _ in 0..customers_per_team_quarter {
-                let c = &customers[rng.gen_range(0..customers.len())];
-                let agent = agents[rng.gen_range(0..agents.len())];
-                let span = (end - start).num_seconds().max(1);
-                let at = start + Duration::seconds(rng.gen_range(0..span));
-                let mut evs = Vec::new();
-                let mut push = |kind: EventKind, at: chrono::DateTime<Utc>, amount: Option<f64>| {
-                    serial += 1;
-                    evs.push(NewEvent {
+                let c = customers[rng.gen_range(0..customers.len())].id;
+                let kind = if rng.gen_bool(0.5) {
+                    EventKind::Purchase
+                } else {
+                    EventKind::Renewal
+                };
+                by_customer.entry(c).or_default().push(NewEvent {
+                    kind,
+                    occurred_at: start + Duration::seconds(rng.gen_range(0..span)),
+                    external_id: next_id(),
+                    agent_id: Some(agents[rng.gen_range(0..agents.len())]),
+                    touchpoint_id: None,
+                    amount: Some(f64::from(rng.gen_range(200..2400))),
+                });
+            }
+        }
+    }
+    let mut events = 0;
+    for (c, evs) in &by_customer {
+        events += evs.len();
+        store.record_events(actor, *c, evs).await?;
+    }
+    // 2. Outcomes: after each customer's last contact in a quarter (a purchase above, a survey
+    // answer or a conversation), what they do depends on the serving team's commitment to the
+    // customer in the quarter before.
+    let mut outcomes: HashMap<CustomerId, Vec<NewEvent>> = HashMap::new();
+    for (qi, q) in quarters.iter().enumerate() {
+        let Some((start, end)) = quarter_bounds(q) else {
+            continue;
+        };
+        let mut last: HashMap<CustomerId, (chrono::DateTime<Utc>, TeamId)> = HashMap::new();
+        for c in store.team_contacts(org, start, end).await? {
+            let Some(team) = c.team_id else { continue };
+            let e = last.entry(c.customer_id).or_insert((c.at, team));
+            if c.at > e.0 {
+                *e = (c.at, team);
+            }
+        }
+        let mut keys: Vec<CustomerId> = last.keys().copied().collect();
+        keys.sort();
+        for c in keys {
+            let (at, team) = last[&c];
+            let Some(l) = latent.get(&(team, qi.saturating_sub(1))) else {
+                continue;
+            };
+            let before = l[2];
+            let later = |rng: &mut StdRng| at + Duration::days(rng.gen_range(3..88));
+            let p_churn = (0.20 - 0.17 * before).clamp(0.02, 0.5);
+            let p_buy = (0.28 + 0.2 * before).clamp(0.05, 0.8);
+            let p_refer = (0.10 + 0.09 * before).clamp(0.01, 0.5);
+            let mut push = |kind: EventKind, t2: chrono::DateTime<Utc>, amount: Option<f64>| {
+                if t2 < now {
+                    outcomes.entry(c).or_default().push(NewEvent {
                         kind,
-                        occurred_at: at,
-                        external_id: format!("crm-{serial:07}"),
-                        agent_id: Some(agent),
+                        occurred_at: t2,
+                        external_id: next_id(),
+                        agent_id: None,
                         touchpoint_id: None,
                         amount,
                     });
-                };
-                push(
-                    if rng.gen_bool(0.5) {
-                        EventKind::Purchase
-                    } else {
-                        EventKind::Renewal
-                    },
-                    at,
-                    Some(f64::from(rng.gen_range(200..2400))),
-                );
-                let later = |rng: &mut StdRng| at + Duration::days(rng.gen_range(3..88));
-                let p_churn = (0.22 - 0.16 * before).clamp(0.02, 0.5);
-                let p_buy = (0.30 + 0.18 * before).clamp(0.05, 0.8);
-                let p_refer = (0.10 + 0.08 * before).clamp(0.01, 0.5);
-                if rng.gen_bool(p_churn) {
-                    let t2 = later(rng);
-                    if t2 < now {
-                        push(EventKind::Churn, t2, None);
-                    }
-                } else {
-                    if rng.gen_bool(p_buy) {
-                        let t2 = later(rng);
-                        if t2 < now {
-                            push(
-                                EventKind::Upgrade,
-                                t2,
-                                Some(f64::from(rng.gen_range(50..600))),
-                            );
-                        }
-                    }
-                    if rng.gen_bool(p_refer) {
-                        let t2 = later(rng);
-                        if t2 < now {
-                            push(EventKind::Referral, t2, None);
-                        }
-                    }
                 }
-                if rng.gen_bool(0.06) {
-                    let t2 = later(rng);
-                    if t2 < now {
-                        push(EventKind::Complaint, t2, None);
-                    }
+            };
+            if rng.gen_bool(p_churn) {
+                push(EventKind::Churn, later(rng), None);
+            } else {
+                if rng.gen_bool(p_buy) {
+                    push(
+                        EventKind::Upgrade,
+                        later(rng),
+                        Some(f64::from(rng.gen_range(50..600))),
+                    );
                 }
-                events += evs.len();
-                store.record_events(actor, c.id, &evs).await?;
+                if rng.gen_bool(p_refer) {
+                    push(EventKind::Referral, later(rng), None);
+                }
+            }
+            if rng.gen_bool(0.06) {
+                push(EventKind::Complaint, later(rng), None);
             }
         }
+    }
+    for (c, evs) in &outcomes {
+        events += evs.len();
+        store.record_events(actor, *c, evs).await?;
     }
     Ok((answers, events))
 }
