@@ -356,6 +356,10 @@ async fn review_refusal_names_the_reason_and_stores_nothing(app: TestApp) {
     let (status, html) = get(&lead, app, "/coaching").await;
     assert_eq!(status, 200);
     assert!(section(&html, "calibration").contains("data-criterion=\"empathy\""));
+    assert!(
+        !html.contains(" style="),
+        "the CSP (style-src 'self') would block inline styles"
+    );
 }
 
 async fn agents_acknowledge_or_dispute_their_own_evaluation(app: TestApp) {
@@ -395,6 +399,7 @@ async fn agents_acknowledge_or_dispute_their_own_evaluation(app: TestApp) {
         .unwrap();
     assert_eq!(e.status, EvaluationStatus::Disputed);
     let (_, html) = get(&agent, app, &format!("/conversations/{}", w.conversation.0)).await;
+    assert!(!html.contains(" style="), "no inline styles under the CSP");
     assert!(html.contains("calmed down before turn 2"));
 
     // Only the agent answers for their conversation.
