@@ -372,7 +372,10 @@ mod bar_tests {
     #[test]
     fn bars_need_no_inline_style() {
         let out = super::bar(0.42, "42%").into_string();
-        assert!(!out.contains("style="), "the CSP blocks inline styles: {out}");
+        assert!(
+            !out.contains("style="),
+            "the CSP blocks inline styles: {out}"
+        );
         assert!(out.contains(r#"width="42""#), "{out}");
     }
 }
