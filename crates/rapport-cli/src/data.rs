@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use rapport_domain::cases::CaseFilter;
-use rapport_domain::model::{Customer, CustomerFilter};
+use rapport_domain::model::Customer;
 use rapport_domain::voc::ResponseFilter;
 use rapport_domain::OrgId;
 use rapport_storage::{Actor, ConversationFilter, Storage};
@@ -153,27 +153,10 @@ async fn find_customer(
     org: OrgId,
     external: &str,
 ) -> anyhow::Result<Customer> {
-    let mut offset = 0;
-    loop {
-        let page = store
-            .list_customers(
-                org,
-                &CustomerFilter {
-                    search: Some(external.to_string()),
-                    locale: None,
-                    limit: 200,
-                    offset,
-                },
-            )
-            .await?;
-        if let Some(c) = page.items.into_iter().find(|c| c.external_id == external) {
-            return Ok(c);
-        }
-        offset += 200;
-        if offset >= page.total {
-            bail!("--customer: no customer {external:?} in this organisation");
-        }
-    }
+    store
+        .customer_by_external_id(org, external)
+        .await?
+        .with_context(|| format!("--customer: no customer {external:?} in this organisation"))
 }
 
 /// Everything stored about one customer, as one JSON document.

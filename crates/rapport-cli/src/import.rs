@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
-use rapport_domain::model::CustomerFilter;
 use rapport_domain::survey::{RawAnswer, SurveyDefinition};
 use rapport_domain::voc::{NewResponse, ResponseSource, Survey, SurveyId};
 use rapport_domain::{CustomerId, Email, Locale, OrgId, UserId};
@@ -140,31 +139,11 @@ impl People<'_> {
         if let Some(c) = self.customers.get(external_id) {
             return Ok(*c);
         }
-        // Search is a substring match; page through it for the exact id.
-        let mut found = None;
-        let mut offset = 0;
-        loop {
-            let page = self
-                .store
-                .list_customers(
-                    self.org,
-                    &CustomerFilter {
-                        search: Some(external_id.to_string()),
-                        locale: None,
-                        limit: 200,
-                        offset,
-                    },
-                )
-                .await?;
-            if let Some(c) = page.items.iter().find(|c| c.external_id == external_id) {
-                found = Some((c.id, c.locale));
-                break;
-            }
-            offset += 200;
-            if page.items.is_empty() || offset >= page.total {
-                break;
-            }
-        }
+        let found = self
+            .store
+            .customer_by_external_id(self.org, external_id)
+            .await?
+            .map(|c| (c.id, c.locale));
         if self.customers.len() >= CACHE_LIMIT {
             self.customers.clear();
         }

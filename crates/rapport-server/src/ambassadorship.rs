@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rapport_domain::ambassadorship::*;
 use rapport_domain::*;
 use rapport_storage::{Actor, StorageError};
@@ -20,7 +20,7 @@ pub const BEHAVIOUR_WINDOW_DAYS: i64 = 90;
 
 /// `YYYY-Qn` of an instant.
 pub fn quarter(at: DateTime<Utc>) -> String {
-    format!("{}-Q{}", at.year(), at.month0() / 3 + 1)
+    rapport_domain::frontline::quarter_of(at.date_naive())
 }
 
 /// First instant of a `YYYY-Qn` quarter and of the next one.

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use maud::{html, Markup};
-use rapport_domain::model::CustomerFilter;
 use rapport_domain::voc::{Invitation, SurveyId};
 use serde::Deserialize;
 
@@ -191,19 +190,8 @@ async fn input_of(
     }
     let found = s
         .store
-        .list_customers(
-            org,
-            &CustomerFilter {
-                search: Some(external.to_string()),
-                locale: None,
-                limit: 200,
-                offset: 0,
-            },
-        )
+        .customer_by_external_id(org, external)
         .await?
-        .items
-        .into_iter()
-        .find(|c| c.external_id == external)
         .ok_or_else(|| ApiError::invalid("customer", format!("no customer {external:?}")))?;
     let agent = match f.agent.trim() {
         "" => None,
