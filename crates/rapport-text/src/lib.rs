@@ -20,6 +20,7 @@ pub mod lexicon;
 pub mod model;
 pub mod normalize;
 pub mod pii;
+pub mod semantic;
 pub mod sentiment;
 mod themes;
 
@@ -30,10 +31,14 @@ use serde::{Deserialize, Serialize};
 pub use cues::{CueMatch, CueSet, Prepared};
 pub use error::TextError;
 pub use pii::{PiiKind, PiiSpan};
-pub use themes::{themes, themes_from, Theme, ThemeDoc, ThemeKind, Themes, TrendPoint};
+pub use themes::{
+    semantic_themes, themes, themes_from, SemanticOptions, Theme, ThemeDoc, ThemeKind, Themes,
+    TrendPoint,
+};
 
 use lexicon::Lexicon;
 pub use model::LinearModel;
+pub use semantic::{DenseHead, SemanticHeads};
 use sentiment::Lexicons;
 
 /// Languages with full analysis.
@@ -229,6 +234,19 @@ pub struct Engine {
     he: Option<LinearModel>,
     dense: Option<LinearModel>,
     model_weight: f32,
+    semantic: Option<SemanticHeads>,
+    semantic_weight: f32,
+}
+
+/// Weight of the semantic head against the fast tier's probabilities when an embedding is
+/// given: the head already reads the rule features, the rest keeps the n-gram models' say.
+pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.8;
+
+fn load_head(bytes: &[u8]) -> Option<DenseHead> {
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(DenseHead::from_bytes(bytes).expect("committed semantic head is valid"))
 }
 
 /// Weight of a language's n-gram model against the rule-feature model. The n-gram models
@@ -291,6 +309,13 @@ impl Engine {
             he: load_model(include_bytes!("../data/model_he.bin")),
             dense: load_model(include_bytes!("../data/model_dense.bin")),
             model_weight: DEFAULT_MODEL_WEIGHT,
+            semantic: load_head(include_bytes!("../data/semantic_sentiment.bin")).map(|s| {
+                SemanticHeads {
+                    sentiment: s,
+                    emotion: load_head(include_bytes!("../data/semantic_emotion.bin")),
+                }
+            }),
+            semantic_weight: DEFAULT_SEMANTIC_WEIGHT,
         }
     }
 
@@ -318,6 +343,23 @@ impl Engine {
         self.he = he;
         self.dense = dense;
         self
+    }
+
+    /// Replace the semantic heads (used by `rapport-train` to evaluate fresh heads).
+    pub fn with_semantic(mut self, heads: Option<SemanticHeads>) -> Self {
+        self.semantic = heads;
+        self
+    }
+
+    /// Set the semantic head's weight in [0, 1] against the fast tier.
+    pub fn with_semantic_weight(mut self, w: f32) -> Self {
+        self.semantic_weight = w.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Whether semantic heads are available (an embedding changes the analysis).
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
     }
 
     /// Set the n-gram model's weight in [0, 1] against the rule-feature model.
@@ -378,7 +420,14 @@ impl Engine {
     }
 
     /// Sentiment of a prepared text in a supported language.
-    fn sentiment(&self, doc: &Prepared, lang: &str, emo: &[f32; 7], sig: &[f32; 4]) -> Sentiment {
+    fn sentiment(
+        &self,
+        doc: &Prepared,
+        lang: &str,
+        emo: &[f32; 7],
+        sig: &[f32; 4],
+        embedding: Option<&[f32]>,
+    ) -> Sentiment {
         let mut rules = sentiment::score(doc, &self.lexicons);
         sentiment::add_cx_evidence(&mut rules, emo, sig);
         let lang_model = match lang {
@@ -409,6 +458,14 @@ impl Engine {
             }
             None => rule_probs,
         };
+        let probs = match (embedding, self.semantic.as_ref()) {
+            (Some(e), Some(h)) => {
+                let p = h.sentiment.predict(&semantic::sentiment_input(e, &rules));
+                let w = self.semantic_weight;
+                [0, 1, 2].map(|c| w * p.get(c).copied().unwrap_or(0.0) + (1.0 - w) * probs[c])
+            }
+            _ => probs,
+        };
         // Decide on the expected polarity rather than the arg-max: the training sets have
         // few neutral texts, and a clear lean either way is what a CX reader calls sentiment.
         let score = probs[2] - probs[0];
@@ -431,6 +488,28 @@ impl Engine {
     /// Analyse one text. `language` (ISO 639-1, e.g. `"he"` or `"en-GB"`) skips detection.
     /// Never panics, whatever the input.
     pub fn analyze(&self, text: &str, language: Option<&str>) -> Analysis {
+        self.analyze_inner(text, language, None)
+    }
+
+    /// [`Engine::analyze`] with the semantic tier: `embedding` is the text's L2-normalised
+    /// multilingual-e5-small `passage:` embedding. Sentiment then comes from the semantic head
+    /// (blended with the fast tier) and clear emotion-head calls add to the emotion cues.
+    /// Without committed heads this is exactly [`Engine::analyze`].
+    pub fn analyze_with_embedding(
+        &self,
+        text: &str,
+        language: Option<&str>,
+        embedding: &[f32],
+    ) -> Analysis {
+        self.analyze_inner(text, language, Some(embedding))
+    }
+
+    fn analyze_inner(
+        &self,
+        text: &str,
+        language: Option<&str>,
+        embedding: Option<&[f32]>,
+    ) -> Analysis {
         let pii_lang_hint = language.map(normalize_language);
         // PII first, so that analysis never sees (or quotes as keywords) personal data.
         let first_pass = Prepared::new(text);
@@ -458,7 +537,19 @@ impl Engine {
         let (mut emo, sig) = self.cue_sums(&doc);
 
         let supported = SUPPORTED_LANGUAGES.contains(&lang_code.as_str());
-        let sentiment = supported.then(|| self.sentiment(&doc, &lang_code, &emo, &sig));
+        let sentiment = supported.then(|| self.sentiment(&doc, &lang_code, &emo, &sig, embedding));
+        if let (true, Some(e), Some(h)) = (
+            supported,
+            embedding,
+            self.semantic.as_ref().and_then(|h| h.emotion.as_ref()),
+        ) {
+            let p = h.predict(e);
+            // anger → anger, joy → delight, sadness → disappointment; optimism has no
+            // service counterpart.
+            for (class, target) in [(0, 0), (1, 6), (3, 2)] {
+                emo[target] += semantic::emotion_evidence(p.get(class).copied().unwrap_or(0.0));
+            }
+        }
         // Shouting with exclamation marks in a negative text reads as anger; repeated
         // question marks as confusion.
         if let Some(s) = &sentiment {

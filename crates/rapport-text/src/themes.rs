@@ -26,6 +26,8 @@ pub enum ThemeKind {
     Taxonomy,
     /// A keyphrase frequent in this corpus: a candidate new topic.
     Emerging,
+    /// A cluster of texts close in meaning (semantic tier), across languages.
+    Semantic,
 }
 
 /// Size and sentiment of a theme in one period: the hook for trend charts.
@@ -58,6 +60,10 @@ pub struct Theme {
     pub representative_ids: Vec<String>,
     /// Per period, in period order; empty when no period was given.
     pub trend: Vec<TrendPoint>,
+    /// Semantic themes: the most distinctive keywords per language of the cluster, so one
+    /// theme reads in each language its customers wrote in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, Vec<String>>,
 }
 
 /// Themes of a corpus, largest first.
@@ -153,6 +159,7 @@ fn build(
             .map(|(i, _)| docs[*i].id.clone())
             .collect(),
         trend,
+        labels: BTreeMap::new(),
     }
 }
 
@@ -238,4 +245,237 @@ pub fn themes(texts: &[&str]) -> Themes {
         })
         .collect();
     themes_from(&docs)
+}
+
+/// Options of [`semantic_themes`].
+#[derive(Debug, Clone)]
+pub struct SemanticOptions {
+    /// Number of clusters; `None` picks `√(n/2)` within 2..=40.
+    pub clusters: Option<usize>,
+    /// Smallest theme reported, as a share of the corpus (at least 3 texts).
+    pub min_share: f32,
+    /// Clusters whose centres are at least this similar are merged.
+    pub merge_cosine: f32,
+}
+
+impl Default for SemanticOptions {
+    fn default() -> Self {
+        SemanticOptions {
+            clusters: None,
+            min_share: 0.01,
+            merge_cosine: 0.9,
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn normalise(v: &mut [f32]) {
+    let n = dot(v, v).sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+}
+
+/// Spherical k-means (k-means++ seeding from a fixed seed, so the same corpus always gives
+/// the same themes). Returns each point's cluster and the unit centres.
+fn kmeans(points: &[Vec<f32>], k: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let n = points.len();
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut centres: Vec<Vec<f32>> = vec![points[(next() * n as f64) as usize % n].clone()];
+    let mut best: Vec<f32> = points.iter().map(|p| 1.0 - dot(p, &centres[0])).collect();
+    while centres.len() < k {
+        let total: f64 = best.iter().map(|d| (d.max(0.0) as f64).powi(2)).sum();
+        if total <= 0.0 {
+            break;
+        }
+        let mut r = next() * total;
+        let mut pick = n - 1;
+        for (i, d) in best.iter().enumerate() {
+            r -= (d.max(0.0) as f64).powi(2);
+            if r <= 0.0 {
+                pick = i;
+                break;
+            }
+        }
+        let c = points[pick].clone();
+        for (b, p) in best.iter_mut().zip(points) {
+            *b = b.min(1.0 - dot(p, &c));
+        }
+        centres.push(c);
+    }
+    let dim = points[0].len();
+    let mut assign = vec![usize::MAX; n];
+    for _ in 0..30 {
+        let mut changed = false;
+        for (a, p) in assign.iter_mut().zip(points) {
+            let c = (0..centres.len())
+                .max_by(|&x, &y| {
+                    dot(p, &centres[x])
+                        .total_cmp(&dot(p, &centres[y]))
+                        .then(y.cmp(&x))
+                })
+                .unwrap_or(0);
+            if *a != c {
+                *a = c;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        let mut sums = vec![vec![0f32; dim]; centres.len()];
+        for (a, p) in assign.iter().zip(points) {
+            sums[*a].iter_mut().zip(p).for_each(|(s, v)| *s += v);
+        }
+        for (c, mut s) in centres.iter_mut().zip(sums) {
+            if s.iter().any(|v| *v != 0.0) {
+                normalise(&mut s);
+                *c = s;
+            }
+        }
+    }
+    (assign, centres)
+}
+
+/// Themes by meaning: clusters of the texts' sentence embeddings (one per doc, any
+/// dimension, from a multilingual encoder), so a Hebrew, a Greek and an English complaint
+/// about the same thing land in one theme. Each theme is labelled by its most distinctive
+/// keywords per language and keeps the sentiment, trend and representative verbatims (the
+/// texts nearest its centre) of the other themes.
+pub fn semantic_themes(
+    docs: &[ThemeDoc<'_>],
+    embeddings: &[Vec<f32>],
+    opts: &SemanticOptions,
+) -> Themes {
+    let n = docs.len().min(embeddings.len());
+    let mut out = Themes {
+        total: docs.len(),
+        themes: Vec::new(),
+    };
+    if n < 4 {
+        return out;
+    }
+    // Sentence encoders put all texts in a narrow cone; centring on the corpus mean spreads
+    // them so clusters follow topics rather than the cone's axis.
+    let dim = embeddings[0].len();
+    let mut mean = vec![0f32; dim];
+    for e in &embeddings[..n] {
+        mean.iter_mut().zip(e).for_each(|(m, v)| *m += v / n as f32);
+    }
+    let points: Vec<Vec<f32>> = embeddings[..n]
+        .iter()
+        .map(|e| {
+            let mut p: Vec<f32> = e.iter().zip(&mean).map(|(v, m)| v - m).collect();
+            p.resize(dim, 0.0);
+            normalise(&mut p);
+            p
+        })
+        .collect();
+    let k = opts
+        .clusters
+        .unwrap_or_else(|| ((n as f32 / 2.0).sqrt().round() as usize).clamp(2, 40))
+        .clamp(1, n);
+    let (mut assign, mut centres) = kmeans(&points, k);
+    // Merge near-duplicate clusters (k-means splits big themes when k is generous).
+    for a in 0..centres.len() {
+        for b in (a + 1)..centres.len() {
+            if dot(&centres[a], &centres[b]) >= opts.merge_cosine {
+                assign.iter_mut().filter(|x| **x == b).for_each(|x| *x = a);
+                let merged: Vec<f32> = centres[a]
+                    .iter()
+                    .zip(&centres[b])
+                    .map(|(x, y)| x + y)
+                    .collect();
+                centres[a] = merged;
+                normalise(&mut centres[a]);
+            }
+        }
+    }
+    let mut period_totals: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &docs[..n] {
+        if let Some(p) = &d.period {
+            *period_totals.entry(p.clone()).or_default() += 1;
+        }
+    }
+    // Document frequency of each (language, keyword) over the corpus, for distinctiveness.
+    let mut df: HashMap<(&str, &str), usize> = HashMap::new();
+    for d in &docs[..n] {
+        for k in &d.analysis.keywords {
+            *df.entry((d.analysis.language.as_str(), k.as_str()))
+                .or_default() += 1;
+        }
+    }
+    let min_size = 3usize.max((opts.min_share * n as f32).ceil() as usize);
+    for (c, centre) in centres.iter().enumerate() {
+        let members: Vec<(usize, f32)> = (0..n)
+            .filter(|&i| assign[i] == c)
+            .map(|i| (i, round3(dot(&points[i], centre))))
+            .collect();
+        if members.len() < min_size {
+            continue;
+        }
+        let mut tf: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut lang_count: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, _) in &members {
+            let a = docs[*i].analysis;
+            *lang_count.entry(a.language.as_str()).or_default() += 1;
+            for k in &a.keywords {
+                *tf.entry((a.language.as_str(), k.as_str())).or_default() += 1;
+            }
+        }
+        let mut labels: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (lang, _) in lang_count.iter().filter(|(l, _)| **l != "und") {
+            let mut scored: Vec<(&str, f32)> = tf
+                .iter()
+                .filter(|((l, _), c)| l == lang && **c >= 2)
+                .map(|((l, k), c)| {
+                    let idf = (n as f32 / df[&(*l, *k)] as f32).ln();
+                    (*k, *c as f32 * idf)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            if !scored.is_empty() {
+                labels.insert(
+                    lang.to_string(),
+                    scored
+                        .into_iter()
+                        .take(3)
+                        .map(|(k, _)| k.to_string())
+                        .collect(),
+                );
+            }
+        }
+        let mut langs: Vec<(&str, usize)> = lang_count.into_iter().collect();
+        langs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let name_parts: Vec<&str> = langs
+            .iter()
+            .filter_map(|(l, _)| labels.get(*l).and_then(|v| v.first()).map(String::as_str))
+            .collect();
+        let name = if name_parts.is_empty() {
+            format!("theme {}", c + 1)
+        } else {
+            name_parts.join(" / ")
+        };
+        let mut theme = build(
+            name,
+            ThemeKind::Semantic,
+            &members,
+            &docs[..n],
+            &period_totals,
+        );
+        theme.labels = labels;
+        out.themes.push(theme);
+    }
+    out.themes
+        .sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
+    out
 }
