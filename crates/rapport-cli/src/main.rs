@@ -114,6 +114,14 @@ struct ServeArgs {
     /// First webhook retry delay in milliseconds; doubles per attempt, at most an hour.
     #[arg(long, env = "RAPPORT_WEBHOOK_RETRY_BASE_MS", default_value_t = 2000)]
     webhook_retry_base_ms: u32,
+    /// PostgreSQL: milliseconds a request waits for a database connection before it is
+    /// answered 503 (keep it short, so requests fail fast while the database is down).
+    #[arg(long, env = "RAPPORT_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
+    db_acquire_timeout_ms: u32,
+    /// On SIGTERM, seconds a running background job may take to finish before it is stopped
+    /// and handed back to the queue.
+    #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    shutdown_grace_secs: u32,
 }
 
 /// Outgoing e-mail (survey invitations and reminders).
@@ -298,6 +306,9 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.job_lease = chrono::Duration::seconds(a.job_lease_secs.max(1).into());
     config.webhook_retry_base =
         chrono::Duration::milliseconds(a.webhook_retry_base_ms.max(1).into());
+    config.db_acquire_timeout =
+        std::time::Duration::from_millis(a.db_acquire_timeout_ms.max(1).into());
+    config.shutdown_grace = std::time::Duration::from_secs(a.shutdown_grace_secs.into());
     a.mail.apply(&mut config);
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;

@@ -32,7 +32,10 @@ pub struct Application {
 impl Application {
     /// Connects to the configured database, runs migrations and binds the address.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = rapport_storage::connect(&config.database_url)
+        let pool = rapport_storage::PoolOptions {
+            acquire_timeout: config.db_acquire_timeout,
+        };
+        let store = rapport_storage::connect_with(&config.database_url, pool)
             .await
             .with_context(|| {
                 format!(
@@ -72,15 +75,16 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    /// Serves (and runs the background worker) until `shutdown` resolves, then finishes
-    /// in-flight requests and the job in progress; unfinished jobs stay queued.
+    /// Serves (and runs the background worker) until `shutdown` resolves. Then new connections
+    /// are refused, in-flight requests are finished, and the worker finishes its running job
+    /// within `shutdown_grace` (else hands it back) and hands back the jobs it had not started.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_tx = Arc::new(stop_tx);
         let worker_id = format!(
             "{}-{}",
             std::process::id(),
@@ -91,11 +95,19 @@ impl Application {
             worker_id,
             stop_rx,
         ));
+        // The worker hears of the shutdown at once, not after the last request has finished.
+        let stopping = {
+            let stop_tx = stop_tx.clone();
+            async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            }
+        };
         let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(stopping)
         .await
         .context("serving HTTP");
         let _ = stop_tx.send(true);

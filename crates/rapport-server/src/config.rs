@@ -27,6 +27,12 @@ pub struct Config {
     /// How long a claimed job stays a worker's before another may take it over (the worker
     /// died); longer than any job takes.
     pub job_lease: chrono::Duration,
+    /// PostgreSQL: how long a request waits for a database connection before it is answered
+    /// 503, so requests fail fast while the database is unreachable.
+    pub db_acquire_timeout: std::time::Duration,
+    /// On shutdown, how long a running job may take to finish before it is stopped and handed
+    /// back to the queue.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Config {
@@ -43,6 +49,8 @@ impl Config {
             reminder_after: chrono::Duration::days(3),
             webhook_retry_base: chrono::Duration::seconds(2),
             job_lease: chrono::Duration::seconds(120),
+            db_acquire_timeout: rapport_storage::PoolOptions::default().acquire_timeout,
+            shutdown_grace: std::time::Duration::from_secs(20),
         }
     }
 
@@ -79,6 +87,8 @@ impl std::fmt::Debug for Config {
             .field("reminder_after", &self.reminder_after)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("job_lease", &self.job_lease)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }

@@ -406,6 +406,15 @@ pub trait Storage:
     ) -> StorageResult<Vec<Job>>;
     /// Marks many jobs done in one transaction.
     async fn complete_jobs(&self, ids: &[i64], now: DateTime<Utc>) -> StorageResult<()>;
+    /// Hands jobs this worker claimed back to the queue, due now, without counting the attempt
+    /// (a worker shutting down before or while running them). Jobs whose lease another worker
+    /// has taken over since are left alone.
+    async fn release_jobs(
+        &self,
+        worker: &str,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
     /// `get_survey`, answered from memory when read less than a second ago (and not changed
     /// through this store since): for the hot submission path, where a survey closed by another
     /// instance may still take responses for up to that second.
@@ -446,12 +455,34 @@ pub struct Job {
     pub max_attempts: i32,
 }
 
+/// How the PostgreSQL connection pool waits. (SQLite's database is a local file that cannot
+/// go away; its pool keeps a longer wait, for a busy writer.)
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// How long a caller waits for a connection before getting `Unavailable` (503): short,
+    /// so requests fail fast while the database is down.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
 /// Opens the backend a URL names: `sqlite://PATH` (created if missing) or `postgres://…`.
 pub async fn connect(url: &str) -> StorageResult<Arc<dyn Storage>> {
+    connect_with(url, PoolOptions::default()).await
+}
+
+/// [`connect`] with pool options.
+pub async fn connect_with(url: &str, opts: PoolOptions) -> StorageResult<Arc<dyn Storage>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::connect(url).await?))
+        Ok(Arc::new(PgStore::connect_with(url, opts).await?))
     } else {
         Err(StorageError::Config(
             "database URL must start with sqlite:// or postgres://".into(),

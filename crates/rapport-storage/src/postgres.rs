@@ -1,7 +1,5 @@
 //! PostgreSQL backend: for several stateless Rapport instances sharing one database.
 
-use std::time::Duration;
-
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 pub struct PgStore {
@@ -16,10 +14,14 @@ impl PgStore {
     const BEGIN: &'static str = "BEGIN";
 
     pub async fn connect(url: &str) -> crate::StorageResult<Self> {
+        Self::connect_with(url, crate::PoolOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, opts: crate::PoolOptions) -> crate::StorageResult<Self> {
         // A short acquire timeout makes requests fail fast (503) while the database is down.
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(opts.acquire_timeout)
             .connect(url)
             .await?;
         Ok(Self {

@@ -789,6 +789,15 @@ macro_rules! voc_helpers {
                 }
                 let results = match insert_group(&pool, begin, &batch).await {
                     Ok(r) => r,
+                    // Retrying one by one would make the last caller wait out the pool's
+                    // acquire timeout once per submission ahead of it: all fail fast instead,
+                    // and their clients retry (with their idempotency keys).
+                    Err(StorageError::Unavailable(e)) => {
+                        let why = e.to_string();
+                        batch.iter().map(|_| Err(StorageError::Unavailable(sqlx::Error::Io(
+                            std::io::Error::other(why.clone()),
+                        )))).collect()
+                    }
                     Err(e) => {
                         tracing::debug!(error = %e, n = batch.len(), "group commit failed; storing one by one");
                         let mut r = Vec::with_capacity(batch.len());
@@ -1282,6 +1291,23 @@ macro_rules! with_voc_methods {
                 q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
+            Ok(())
+        }
+
+        async fn release_jobs(&self, worker: &str, ids: &[i64], now: DateTime<Utc>) -> StorageResult<()> {
+            for chunk in ids.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = format!(
+                    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $1, locked_until = NULL, locked_by = NULL \
+                     WHERE state = 'running' AND locked_by = $2 AND id IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(now).bind(worker);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&self.pool).await?;
+            }
             Ok(())
         }
 

@@ -120,15 +120,40 @@ const SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 const BATCH: i64 = 64;
 
 /// Runs claimed jobs one after another and records their outcomes: the successes in one
-/// transaction at the end, failures one by one.
-async fn finish(state: &AppState, jobs: &[Job]) {
+/// transaction at the end, failures one by one. Once `shutdown` turns true, jobs not yet
+/// started go back to the queue, and the running one gets `shutdown_grace` to finish before it
+/// is stopped and handed back too (it runs again in full later: jobs are at-least-once).
+async fn finish(
+    state: &AppState,
+    worker_id: &str,
+    jobs: &[Job],
+    shutdown: &mut watch::Receiver<bool>,
+) {
     let mut done = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let grace = state.config.shutdown_grace;
+    for (k, job) in jobs.iter().enumerate() {
+        if *shutdown.borrow() {
+            release(state, worker_id, &jobs[k..]).await;
+            break;
+        }
         // `instrument`, not `span.enter()`: a guard held across `.await` corrupts the span
         // stack of whichever task the runtime polls next.
         let span =
             tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-        let outcome = run(state, job).instrument(span).await;
+        let stopping = async {
+            if shutdown.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        };
+        let outcome = tokio::select! {
+            outcome = run(state, job).instrument(span) => outcome,
+            () = stopping => {
+                tracing::warn!(job = job.id, kind = %job.kind, "job still running at the end of the shutdown grace; handing it back");
+                release(state, worker_id, &jobs[k..]).await;
+                break;
+            }
+        };
         let recorded = match &outcome {
             Ok(()) => {
                 done.push(job.id);
@@ -160,7 +185,18 @@ async fn finish(state: &AppState, jobs: &[Job]) {
     }
 }
 
-/// Runs jobs until `shutdown` turns true; jobs in progress are finished first. Jobs are taken
+/// Hands claimed jobs back to the queue so another worker can take them now rather than when
+/// this worker's lease runs out.
+async fn release(state: &AppState, worker_id: &str, jobs: &[Job]) {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    match state.store.release_jobs(worker_id, &ids, Utc::now()).await {
+        Ok(()) => tracing::info!(jobs = ids.len(), "shutting down: claimed jobs handed back"),
+        // They come back when the lease runs out.
+        Err(e) => tracing::warn!(error = %e, jobs = ids.len(), "could not hand jobs back"),
+    }
+}
+
+/// Runs jobs until `shutdown` turns true; see [`finish`] for the jobs in hand then. Jobs are taken
 /// oldest first; when the oldest is an analysis, up to `BATCH` analyses are taken with it, so
 /// a burst of responses costs two queue writes per batch rather than two per response.
 pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
@@ -199,7 +235,7 @@ pub async fn run_worker(state: AppState, worker_id: String, mut shutdown: watch:
                         Err(e) => tracing::warn!(error = %e, "could not claim more jobs"),
                     }
                 }
-                finish(&state, &jobs).await;
+                finish(&state, &worker_id, &jobs, &mut shutdown).await;
             }
             Ok(None) => {
                 tokio::select! {

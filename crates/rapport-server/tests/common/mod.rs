@@ -65,6 +65,7 @@ pub struct TestApp {
     pub db_url: String,
     _db: testing::TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -102,7 +103,7 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port());
         let store = app.state().store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until_stopped(async move {
+        let server = tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
         }));
         TestApp {
@@ -111,7 +112,17 @@ impl TestApp {
             db_url: db.url.clone(),
             _db: db,
             shutdown: Some(tx),
+            server: Some(server),
         }
+    }
+
+    /// Starts a graceful shutdown (as SIGTERM does); the handle resolves when the server and
+    /// its worker have stopped.
+    pub fn shut_down(&mut self) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.server.take().expect("shut down once")
     }
 
     pub fn url(&self, path: &str) -> String {
