@@ -98,6 +98,13 @@ impl Encoder {
                 raw.header.hidden
             )));
         }
+        if raw.header.hidden / raw.header.heads != model::HEAD_DIM {
+            return Err(EmbedError::InvalidHeader(format!(
+                "{} heads give a head width other than {}",
+                raw.header.heads,
+                model::HEAD_DIM
+            )));
+        }
         if raw.vocab.pieces.len() > raw.header.vocab_rows {
             return Err(EmbedError::InvalidTokenizer(format!(
                 "{} pieces but only {} embedding rows",

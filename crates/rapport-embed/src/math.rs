@@ -40,6 +40,7 @@ pub(crate) fn erf(x: f32) -> f32 {
 }
 
 /// GELU in place (the exact, erf-based form BERT uses).
+#[inline(always)]
 pub(crate) fn gelu(xs: &mut [f32]) {
     for x in xs {
         *x = 0.5 * *x * (1.0 + erf(*x * std::f32::consts::FRAC_1_SQRT_2));
@@ -61,6 +62,7 @@ pub(crate) fn sum(xs: &[f32]) -> f32 {
 }
 
 /// `x = LN(x + y) · w + b` per row of width `w.len()`.
+#[inline(always)]
 pub(crate) fn add_layer_norm(x: &mut [f32], y: Option<&[f32]>, w: &[f32], b: &[f32], eps: f32) {
     let h = w.len();
     for (t, row) in x.chunks_exact_mut(h).enumerate() {

@@ -96,6 +96,7 @@ impl Q4Matrix {
 }
 
 /// Activations `[tokens, cols]` quantised per 32-block to int8.
+#[derive(Default)]
 pub(crate) struct QuantActs {
     pub tokens: usize,
     pub cols: usize,
@@ -107,17 +108,8 @@ pub(crate) struct QuantActs {
 }
 
 impl QuantActs {
-    pub(crate) fn new() -> Self {
-        QuantActs {
-            tokens: 0,
-            cols: 0,
-            q: Vec::new(),
-            d: Vec::new(),
-            sum: Vec::new(),
-        }
-    }
-
     /// Quantises `x` (`tokens × cols`, row-major), reusing the buffers.
+    #[inline(always)]
     pub(crate) fn quantise(&mut self, x: &[f32], cols: usize) {
         debug_assert_eq!(x.len() % cols, 0);
         self.tokens = x.len() / cols;
@@ -136,7 +128,7 @@ impl QuantActs {
             let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
             let mut total = 0i32;
             for (q, &v) in qb.iter_mut().zip(xb) {
-                let i = ((v * inv).round_ties_even() as i32).clamp(-128, 127);
+                let i = round_ties_even(v * inv).clamp(-128, 127);
                 *q = i as i8;
                 total += i;
             }
@@ -144,6 +136,15 @@ impl QuantActs {
             *s = total;
         }
     }
+}
+
+/// Rounds half to even like C's `lrintf` in the reference, for |x| < 2^22. Adding
+/// 1.5·2^23 leaves the rounded integer in the low mantissa bits; unlike
+/// `f32::round_ties_even` (a libm call without SSE4.1) this vectorises.
+#[inline(always)]
+fn round_ties_even(x: f32) -> i32 {
+    const SHIFT: f32 = 12_582_912.0;
+    (x + SHIFT).to_bits() as i32 - SHIFT.to_bits() as i32
 }
 
 /// `y[t, r] = bias[r] + Σ_c W[r, c] · x[t, c]`, with `y` row-major `[tokens, w.rows]`.
