@@ -24,7 +24,7 @@ pub(crate) fn exp(x: f32) -> f32 {
                     + r * (1.0 / 24.0
                         + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
     let k = shifted.to_bits().wrapping_sub(SHIFT.to_bits()) as i32;
-    p * f32::from_bits(((k + 127) as u32) << 23)
+    p * f32::from_bits((k.wrapping_add(127) as u32) << 23)
 }
 
 /// `erf(x)`, Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7).

@@ -144,7 +144,8 @@ impl QuantActs {
 #[inline(always)]
 fn round_ties_even(x: f32) -> i32 {
     const SHIFT: f32 = 12_582_912.0;
-    (x + SHIFT).to_bits() as i32 - SHIFT.to_bits() as i32
+    // Wrapping: NaN or infinite inputs (corrupt weights) must not panic.
+    ((x + SHIFT).to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32)
 }
 
 /// `y[t, r] = bias[r] + Σ_c W[r, c] · x[t, c]`, with `y` row-major `[tokens, w.rows]`.
@@ -188,6 +189,74 @@ pub(crate) fn matmul_portable(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut
                 acc += dw[b] * da[b] * (dot - 8 * sa[b]) as f32;
             }
             y[t * w.rows + r] = bias[r] + acc;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random numbers (no dependency needed for a test).
+    fn lcg(seed: &mut u64) -> u32 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 33) as u32
+    }
+
+    fn random_matrix(rows: usize, cols: usize, seed: &mut u64) -> Q4Matrix {
+        let mut blocks = Vec::new();
+        for _ in 0..rows * cols / QK {
+            // fp16 scales between ~0.002 and ~0.03, random nibbles.
+            let scale = 0x1800u16 + (lcg(seed) % 0x0800) as u16;
+            blocks.extend(scale.to_le_bytes());
+            blocks.extend((0..QK / 2).map(|_| lcg(seed) as u8));
+        }
+        Q4Matrix::from_blocks(&blocks, rows, cols)
+    }
+
+    #[test]
+    fn f16_conversion_covers_normals_subnormals_and_signs() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert_eq!(f16_to_f32(0x8000), -0.0);
+        assert_eq!(f16_to_f32(0x7c00), f32::INFINITY);
+    }
+
+    #[test]
+    fn quantisation_rounds_half_to_even_and_keeps_block_sums() {
+        let mut x = vec![0.0f32; 64];
+        x[0] = 127.0;
+        x[1] = 2.5;
+        x[2] = -3.5;
+        x[40] = -1.0;
+        let mut q = QuantActs::default();
+        q.quantise(&x, 64);
+        assert_eq!((q.q[0], q.q[1], q.q[2]), (127, 2, -4));
+        assert_eq!(q.sum[0], 127 + 2 - 4);
+        assert_eq!((q.q[40], q.d[1]), (-127, 1.0 / 127.0));
+    }
+
+    /// The selected kernel (AVX-512 where available) and the portable one agree.
+    #[test]
+    fn kernels_agree() {
+        let mut seed = 7;
+        for (rows, cols, tokens) in [(8, 64, 1), (12, 384, 5), (6, 1536, 9)] {
+            let w = random_matrix(rows, cols, &mut seed);
+            let bias: Vec<f32> = (0..rows).map(|r| r as f32 * 0.1).collect();
+            let x: Vec<f32> = (0..tokens * cols)
+                .map(|_| (lcg(&mut seed) % 2001) as f32 / 1000.0 - 1.0)
+                .collect();
+            let mut acts = QuantActs::default();
+            acts.quantise(&x, cols);
+            let (mut fast, mut portable) = (vec![0.0; tokens * rows], vec![0.0; tokens * rows]);
+            matmul(&w, &bias, &acts, &mut fast);
+            matmul_portable(&w, &bias, &acts, &mut portable);
+            for (f, p) in fast.iter().zip(&portable) {
+                assert!((f - p).abs() <= 1e-4 * (1.0 + p.abs()), "{f} vs {p}");
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
+use std::sync::OnceLock;
 
 use crate::format::QK;
 use crate::quant::{Q4Matrix, QuantActs, CHUNK};
@@ -20,14 +21,21 @@ const ROWS: usize = 4;
 const TOKENS: usize = 4;
 const LANES: usize = 16;
 
+/// `RAPPORT_EMBED_PORTABLE=1` forces the portable code paths (to test them on any CPU).
+fn portable_forced() -> bool {
+    static FORCED: OnceLock<bool> = OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os("RAPPORT_EMBED_PORTABLE").is_some_and(|v| v == "1"))
+}
+
 pub(crate) fn has_avx512_vnni() -> bool {
-    is_x86_feature_detected!("avx512f")
+    !portable_forced()
+        && is_x86_feature_detected!("avx512f")
         && is_x86_feature_detected!("avx512bw")
         && is_x86_feature_detected!("avx512vnni")
 }
 
 pub(crate) fn has_avx2_fma() -> bool {
-    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    !portable_forced() && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
 /// Same contract as [`crate::quant::matmul_portable`].
