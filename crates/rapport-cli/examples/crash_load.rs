@@ -188,7 +188,6 @@ async fn drive(args: &Args, url: &str) -> anyhow::Result<Value> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(f) = failure.lock().unwrap().take() {
-        let _ = child.kill();
         bail!("{f}");
     }
 
@@ -467,7 +466,7 @@ impl<'a> Server<'a> {
         Ok(String::from_utf8(out.stdout)?)
     }
 
-    fn start(&self) -> anyhow::Result<Child> {
+    fn start(&self) -> anyhow::Result<KillOnDrop> {
         let log = match &self.args.log {
             Some(p) => Stdio::from(
                 std::fs::OpenOptions::new()
@@ -483,6 +482,7 @@ impl<'a> Server<'a> {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
+            .map(KillOnDrop)
             .context("starting rapport serve")
     }
 
@@ -503,6 +503,29 @@ impl<'a> Server<'a> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         bail!("rapport serve not ready after 60 s")
+    }
+}
+
+/// The server process, killed if the run ends early (an error) so it never outlives the driver.
+struct KillOnDrop(Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
