@@ -88,8 +88,8 @@ impl Encoder {
         Self::from_bytes(bytes)
     }
 
-    /// Parses a model image. The 4-bit embedding table stays in `bytes`; the layer weights
-    /// are repacked for the kernels.
+    /// Parses a model image (the file's bytes). Weights are copied out and repacked for
+    /// the kernels, so the image is dropped afterwards.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, EmbedError> {
         let raw = format::parse(&bytes)?;
         if raw.header.hidden != DIM {
@@ -112,7 +112,8 @@ impl Encoder {
                 raw.header.vocab_rows
             )));
         }
-        let model = model::Bert::new(raw.header, &raw.tensors, bytes)?;
+        let model = model::Bert::new(raw.header, &raw.tensors, &bytes)?;
+        drop(bytes);
         debug_assert!(raw.vocab.pieces.len() <= model.vocab_rows());
         Ok(Encoder {
             tokenizer: tokenizer::Tokenizer::new(raw.vocab),

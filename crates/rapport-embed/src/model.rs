@@ -36,9 +36,9 @@ struct Layer {
 
 pub(crate) struct Bert {
     h: Header,
-    /// The model file; the 4-bit word-embedding table is read from it in place.
-    file: Vec<u8>,
-    word: Range<usize>,
+    /// The word-embedding table stays 4-bit (54 MB for 250k rows); rows are dequantised
+    /// as tokens are looked up.
+    word: Vec<u8>,
     pos: Vec<f32>,
     token_type: Vec<f32>,
     emb_ln: LayerNorm,
@@ -111,15 +111,11 @@ impl Bert {
     pub(crate) fn new(
         h: Header,
         dir: &HashMap<String, TensorRef>,
-        file: Vec<u8>,
+        file: &[u8],
     ) -> Result<Self, EmbedError> {
         let hid = h.hidden;
-        let t = Tensors { file: &file, dir };
-        let word = dir
-            .get("emb.word")
-            .ok_or_else(|| EmbedError::MissingTensor("emb.word".into()))?;
-        t.get("emb.word", DType::Q4, h.vocab_rows * hid)?;
-        let word = word.bytes.clone();
+        let t = Tensors { file, dir };
+        let word = t.get("emb.word", DType::Q4, h.vocab_rows * hid)?.to_vec();
         let pos = t.f32s("emb.pos", h.max_positions * hid)?;
         let token_type = t.f32s("emb.type", h.token_types * hid)?;
         let emb_ln = t.layer_norm("emb.ln", hid)?;
@@ -137,7 +133,6 @@ impl Bert {
             .collect::<Result<Vec<_>, EmbedError>>()?;
         Ok(Bert {
             h,
-            file,
             word,
             pos,
             token_type,
@@ -253,7 +248,7 @@ impl Bert {
     fn embed_tokens(&self, segments: &[&[u32]], x: &mut [f32]) {
         let h = self.h.hidden;
         let row_bytes = h / QK * Q4_BLOCK_BYTES;
-        let table = &self.file[self.word.clone()];
+        let table = &self.word;
         let mut rows = x.chunks_exact_mut(h);
         for seg in segments {
             for (p, (&id, row)) in seg.iter().zip(rows.by_ref()).enumerate() {
