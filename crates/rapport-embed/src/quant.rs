@@ -63,6 +63,9 @@ pub(crate) struct Q4Matrix {
     pub nibbles: Vec<u8>,
     /// One scale per row per 32-weight block.
     pub scales: Vec<f32>,
+    /// The same weights laid out for the AVX-512 VNNI kernel, when the CPU has it.
+    #[cfg(target_arch = "x86_64")]
+    vnni: Option<crate::simd::VnniWeights>,
 }
 
 impl Q4Matrix {
@@ -78,12 +81,19 @@ impl Q4Matrix {
             nibbles.extend(lo.iter().zip(&hi).map(|(&l, &h)| l | (h << 4)));
             scales.extend([d0, d1]);
         }
-        Q4Matrix {
+        let mut m = Q4Matrix {
             rows,
             cols,
             nibbles,
             scales,
+            #[cfg(target_arch = "x86_64")]
+            vnni: None,
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            m.vnni = crate::simd::VnniWeights::new(&m);
         }
+        m
     }
 
     fn row_nibbles(&self, r: usize) -> &[u8] {
@@ -153,8 +163,8 @@ pub(crate) fn matmul(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
     debug_assert_eq!(x.cols, w.cols);
     debug_assert_eq!(y.len(), x.tokens * w.rows);
     #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx512_vnni() {
-        crate::simd::matmul_avx512(w, bias, x, y);
+    if let Some(v) = &w.vnni {
+        crate::simd::matmul_vnni(v, bias, x, y);
         return;
     }
     matmul_portable(w, bias, x, y);
@@ -243,7 +253,7 @@ mod tests {
     #[test]
     fn kernels_agree() {
         let mut seed = 7;
-        for (rows, cols, tokens) in [(8, 64, 1), (12, 384, 5), (6, 1536, 9)] {
+        for (rows, cols, tokens) in [(16, 64, 1), (32, 384, 13), (48, 1536, 9), (12, 384, 3)] {
             let w = random_matrix(rows, cols, &mut seed);
             let bias: Vec<f32> = (0..rows).map(|r| r as f32 * 0.1).collect();
             let x: Vec<f32> = (0..tokens * cols)

@@ -2,24 +2,31 @@
 //!
 //! Why `unsafe` here: `vpdpbusd` multiplies 64 unsigned bytes by 64 signed bytes and adds
 //! groups of four into 16 int32 lanes in one instruction — the exact shape of a 4-bit ×
-//! 8-bit dot product. Auto-vectorised Rust cannot reach it (no stable portable SIMD for it);
-//! on the 2-core AMD EPYC (Zen 4) used for `docs/benchmarks.md` it made the whole encoder
-//! several times faster than the portable kernel, which stays the fallback and the
-//! reference for the tests. The only unsafe operations are the call through the feature
-//! check and aligned loads from 64-byte-aligned arrays we own.
+//! 8-bit dot product. Auto-vectorised Rust cannot reach it (no stable portable SIMD for it).
+//! Measured on the 2-core AMD EPYC (Zen 4) of `docs/benchmarks.md`, the whole encoder runs
+//! about 6× faster than with the portable kernel, which stays the fallback and the reference
+//! for the tests. (A bf16 `vdpbf16ps` variant was slower on that CPU.) The only unsafe
+//! operations are the call through the feature check and loads/stores of 64-byte arrays.
+//!
+//! Layout: each vector holds 16 output rows × 4 consecutive inputs. One token's 4 input
+//! bytes are broadcast to all lanes, so a `vpdpbusd` advances 16 dot products at once and no
+//! horizontal sums are needed; per 32-input block, the int32 sums are scaled into f32.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
 use std::sync::OnceLock;
 
 use crate::format::QK;
-use crate::quant::{Q4Matrix, QuantActs, CHUNK};
+use crate::quant::{Q4Matrix, QuantActs};
 
-/// Output rows computed together (each activation vector is loaded once for all of them).
-const ROWS: usize = 4;
+/// Output rows per vector (int32 lanes of a 512-bit register).
+const LANES: usize = 16;
+/// Groups of 4 inputs per Q4 block.
+const GROUPS: usize = QK / 4;
 /// Tokens computed together (each weight vector is loaded once for all of them).
 const TOKENS: usize = 4;
-const LANES: usize = 16;
+/// Row groups computed together (each broadcast activation feeds all of them).
+const GROUPS_PER_TILE: usize = 3;
 
 /// `RAPPORT_EMBED_PORTABLE=1` forces the portable code paths (to test them on any CPU).
 fn portable_forced() -> bool {
@@ -38,13 +45,6 @@ pub(crate) fn has_avx2_fma() -> bool {
     !portable_forced() && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
-/// Same contract as [`crate::quant::matmul_portable`].
-pub(crate) fn matmul_avx512(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
-    assert!(has_avx512_vnni(), "AVX-512 VNNI kernel on a CPU without it");
-    // SAFETY: the CPU supports every feature `kernel` is compiled with (checked above).
-    unsafe { kernel(w, bias, x, y) }
-}
-
 #[repr(C, align(64))]
 #[derive(Clone, Copy)]
 struct Bytes([u8; 64]);
@@ -57,135 +57,198 @@ struct I32s([i32; LANES]);
 #[derive(Clone, Copy)]
 struct F32s([f32; LANES]);
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn kernel(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
-    let chunks = w.cols / CHUNK;
-    let nb = w.cols / QK;
-    let tiles = x.tokens.div_ceil(TOKENS);
+/// A Q4 matrix rearranged for [`matmul_vnni`]: 16-row groups, signed weights `q − 8`.
+pub(crate) struct VnniWeights {
+    rows: usize,
+    cols: usize,
+    /// `[row group][block][group of 4 inputs]`: lane `l` = 4 weights of row `16·g + l`.
+    q: Vec<Bytes>,
+    /// `[row group][block]`: the block scale of each row.
+    scale: Vec<F32s>,
+    /// `[row group][block]`: `−128 · Σ (q − 8)` of each row's block, which removes the +128
+    /// that makes the activations unsigned.
+    corr: Vec<I32s>,
+}
 
-    // Activations as unsigned bytes (a + 128: `vpdpbusd` wants one unsigned operand) with
-    // their block scales spread over lanes, laid out `[token tile][chunk][token]` so the
-    // inner loop walks memory in order; missing tokens of the last tile stay zero.
-    let mut acts = vec![[Bytes([0; 64]); TOKENS]; tiles * chunks];
-    let mut act_scales = vec![[F32s([0.0; LANES]); TOKENS]; tiles * chunks];
-    for (t, q) in x.q.chunks_exact(w.cols).enumerate() {
-        for (c, q) in q.chunks_exact(CHUNK).enumerate() {
-            let i = (t / TOKENS) * chunks + c;
-            let v = _mm512_xor_si512(load_unaligned(q), _mm512_set1_epi8(i8::MIN));
-            store_bytes(&mut acts[i][t % TOKENS], v);
-            let d = &x.d[t * nb + 2 * c..t * nb + 2 * c + 2];
-            store_f32s(&mut act_scales[i][t % TOKENS], spread(d[0], d[1]));
+impl VnniWeights {
+    /// `None` when the CPU lacks AVX-512 VNNI or the rows are not whole groups of 16.
+    pub(crate) fn new(m: &Q4Matrix) -> Option<Self> {
+        if !has_avx512_vnni() || !m.rows.is_multiple_of(LANES) {
+            return None;
+        }
+        let nb = m.cols / QK;
+        let weight = |r: usize, j: usize| -> i8 {
+            let packed = m.nibbles[r * m.cols / 2 + (j / 64) * 32 + j % 32];
+            let nibble = if j % 64 < 32 {
+                packed & 0x0f
+            } else {
+                packed >> 4
+            };
+            nibble as i8 - 8
+        };
+        let groups = m.rows / LANES;
+        let mut q = Vec::with_capacity(groups * nb * GROUPS);
+        let mut scale = Vec::with_capacity(groups * nb);
+        let mut corr = Vec::with_capacity(groups * nb);
+        for g in 0..groups {
+            for b in 0..nb {
+                for k in 0..GROUPS {
+                    let mut v = [0u8; 64];
+                    for (l, lane) in v.chunks_exact_mut(4).enumerate() {
+                        for (i, byte) in lane.iter_mut().enumerate() {
+                            *byte = weight(g * LANES + l, b * QK + 4 * k + i) as u8;
+                        }
+                    }
+                    q.push(Bytes(v));
+                }
+                let rows = g * LANES..(g + 1) * LANES;
+                scale.push(F32s(std::array::from_fn(|l| {
+                    m.scales[(rows.start + l) * nb + b]
+                })));
+                corr.push(I32s(std::array::from_fn(|l| {
+                    -128 * (0..QK)
+                        .map(|j| weight(rows.start + l, b * QK + j) as i32)
+                        .sum::<i32>()
+                })));
+            }
+        }
+        Some(VnniWeights {
+            rows: m.rows,
+            cols: m.cols,
+            q,
+            scale,
+            corr,
+        })
+    }
+}
+
+/// Same contract as [`crate::quant::matmul_portable`].
+pub(crate) fn matmul_vnni(w: &VnniWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
+    assert!(has_avx512_vnni(), "AVX-512 VNNI kernel on a CPU without it");
+    assert!(x.cols == w.cols && y.len() == x.tokens * w.rows && bias.len() == w.rows);
+    // SAFETY: the CPU supports every feature `kernel` is compiled with (checked above).
+    unsafe { kernel(w, bias, x, y) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn kernel(w: &VnniWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
+    // Activations as words of 4 unsigned bytes (a + 128: `vpdpbusd` wants them unsigned).
+    let mut acts = vec![0u32; x.q.len() / 4];
+    for (a, c) in acts.iter_mut().zip(x.q.chunks_exact(4)) {
+        *a = u32::from_le_bytes([c[0] as u8, c[1] as u8, c[2] as u8, c[3] as u8]) ^ 0x8080_8080;
+    }
+    let groups = w.rows / LANES;
+    let mut g = 0;
+    while g < groups {
+        if groups - g >= GROUPS_PER_TILE {
+            row_tiles::<GROUPS_PER_TILE>(w, bias, x, &acts, g, y);
+            g += GROUPS_PER_TILE;
+        } else {
+            row_tiles::<1>(w, bias, x, &acts, g, y);
+            g += 1;
         }
     }
+}
 
-    // Per row tile, `[chunk][row]`: signed weights (q − 8), the lane correction
-    // −128·Σ(q − 8) that removes the activations' +128, and the spread weight scales.
-    let mut wq = vec![[Bytes([0; 64]); ROWS]; chunks];
-    let mut wcorr = vec![[I32s([0; LANES]); ROWS]; chunks];
-    let mut wscale = vec![[F32s([0.0; LANES]); ROWS]; chunks];
-    for r0 in (0..w.rows).step_by(ROWS) {
-        let nr = ROWS.min(w.rows - r0);
-        for c in 0..chunks {
-            for r in 0..nr {
-                let row = r0 + r;
-                let at = (row * chunks + c) * 32;
-                let (q, corr) = unpack_chunk(&w.nibbles[at..at + 32]);
-                store_bytes(&mut wq[c][r], q);
-                store_i32s(&mut wcorr[c][r], corr);
-                let s = &w.scales[row * nb + 2 * c..row * nb + 2 * c + 2];
-                store_f32s(&mut wscale[c][r], spread(s[0], s[1]));
-            }
-            for r in nr..ROWS {
-                wq[c][r] = Bytes([0; 64]);
-                wcorr[c][r] = I32s([0; LANES]);
-                wscale[c][r] = F32s([0.0; LANES]);
-            }
+/// All tokens for the `G` row groups starting at `g`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[inline]
+fn row_tiles<const G: usize>(
+    w: &VnniWeights,
+    bias: &[f32],
+    x: &QuantActs,
+    acts: &[u32],
+    g: usize,
+    y: &mut [f32],
+) {
+    let nb = w.cols / QK;
+    let words = w.cols / 4;
+    let mut bias_v = [_mm512_setzero_ps(); G];
+    for (i, b) in bias_v.iter_mut().enumerate() {
+        *b = load_f32(&bias[(g + i) * LANES..(g + i + 1) * LANES]);
+    }
+    let span = |i: usize| (g + i) * nb..(g + i + 1) * nb;
+    let weights = Group::<G> {
+        q: &w.q[span(0).start * GROUPS..span(G - 1).end * GROUPS],
+        scale: &w.scale[span(0).start..span(G - 1).end],
+        corr: &w.corr[span(0).start..span(G - 1).end],
+        bias: bias_v,
+        col: g * LANES,
+        rows: w.rows,
+    };
+    for t0 in (0..x.tokens).step_by(TOKENS) {
+        let nt = TOKENS.min(x.tokens - t0);
+        let a = &acts[t0 * words..(t0 + nt) * words];
+        let d = &x.d[t0 * nb..(t0 + nt) * nb];
+        let y = &mut y[t0 * w.rows..(t0 + nt) * w.rows];
+        match nt {
+            4 => tile::<G, 4>(&weights, a, d, y),
+            3 => tile::<G, 3>(&weights, a, d, y),
+            2 => tile::<G, 2>(&weights, a, d, y),
+            _ => tile::<G, 1>(&weights, a, d, y),
         }
-        let weights = RowTile {
-            q: &wq,
-            corr: &wcorr,
-            scale: &wscale,
-        };
-        for (tile_i, (a, s)) in acts
-            .chunks_exact(chunks)
-            .zip(act_scales.chunks_exact(chunks))
-            .enumerate()
-        {
-            let t0 = tile_i * TOKENS;
-            let nt = TOKENS.min(x.tokens - t0);
-            let mut out = [[0.0f32; TOKENS]; ROWS];
-            match nt {
-                1 => tile::<1>(&weights, a, s, &mut out),
-                2 => tile::<2>(&weights, a, s, &mut out),
-                3 => tile::<3>(&weights, a, s, &mut out),
-                _ => tile::<TOKENS>(&weights, a, s, &mut out),
+    }
+}
+
+/// `G` consecutive row groups: their weights `[group][block][k]`, scales and corrections
+/// `[group][block]`.
+struct Group<'a, const G: usize> {
+    q: &'a [Bytes],
+    scale: &'a [F32s],
+    corr: &'a [I32s],
+    bias: [__m512; G],
+    /// First output row of the first group, and the row count of `y`.
+    col: usize,
+    rows: usize,
+}
+
+/// `16·G` outputs of `NT` tokens: `acts` holds the tokens' words, `d` their block scales,
+/// `y` their output rows.
+// Index loops on purpose: constant bounds the compiler fully unrolls into registers.
+#[allow(clippy::needless_range_loop)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[inline]
+fn tile<const G: usize, const NT: usize>(w: &Group<'_, G>, acts: &[u32], d: &[f32], y: &mut [f32]) {
+    let nb = w.scale.len() / G;
+    let words = acts.len() / NT;
+    let mut acc = [[_mm512_setzero_ps(); NT]; G];
+    for b in 0..nb {
+        let mut dots = [[_mm512_setzero_si512(); NT]; G];
+        for (i, dots) in dots.iter_mut().enumerate() {
+            *dots = [load_i32s(&w.corr[i * nb + b]); NT];
+        }
+        // (Plain loops: closures here would be compiled without the target features.)
+        let mut a = [[0u32; GROUPS]; NT];
+        for (t, a) in a.iter_mut().enumerate() {
+            let at = t * words + b * GROUPS;
+            a.copy_from_slice(&acts[at..at + GROUPS]);
+        }
+        for k in 0..GROUPS {
+            let mut wv = [_mm512_setzero_si512(); G];
+            for (i, wv) in wv.iter_mut().enumerate() {
+                *wv = load_bytes(&w.q[(i * nb + b) * GROUPS + k]);
             }
-            for (r, row) in out.iter().enumerate().take(nr) {
-                for (t, v) in row.iter().enumerate().take(nt) {
-                    y[(t0 + t) * w.rows + r0 + r] = bias[r0 + r] + v;
+            for t in 0..NT {
+                let av = _mm512_set1_epi32(a[t][k] as i32);
+                for i in 0..G {
+                    dots[i][t] = _mm512_dpbusd_epi32(dots[i][t], av, wv[i]);
                 }
             }
         }
+        for i in 0..G {
+            let dw = load_f32s(&w.scale[i * nb + b]);
+            for t in 0..NT {
+                let s = _mm512_mul_ps(dw, _mm512_set1_ps(d[t * nb + b]));
+                acc[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[i][t]), s, acc[i][t]);
+            }
+        }
     }
-}
-
-/// The 16 int32 lanes of `vpdpbusd` each cover 4 bytes: lanes 0–7 the first Q4 block of a
-/// chunk, 8–15 the second, so per-block scales are spread over 8 lanes each.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn spread(d0: f32, d1: f32) -> __m512 {
-    _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(d0), _mm512_set1_ps(d1))
-}
-
-/// 32 packed bytes → 64 signed weights `q − 8` in order, and `−128·Σ(q − 8)` per lane.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-#[inline]
-fn unpack_chunk(packed: &[u8]) -> (__m512i, __m512i) {
-    assert_eq!(packed.len(), 32);
-    // SAFETY: `packed` holds exactly 32 bytes (asserted).
-    let p = unsafe { _mm256_loadu_si256(packed.as_ptr().cast()) };
-    let mask = _mm256_set1_epi8(0x0f);
-    let lo = _mm256_and_si256(p, mask);
-    let hi = _mm256_and_si256(_mm256_srli_epi16(p, 4), mask);
-    let q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    let q = _mm512_sub_epi8(q, _mm512_set1_epi8(8));
-    let sum128 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(i8::MIN), q);
-    (q, _mm512_sub_epi32(_mm512_setzero_si512(), sum128))
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn load_unaligned(b: &[i8]) -> __m512i {
-    assert_eq!(b.len(), 64);
-    // SAFETY: `b` holds exactly 64 bytes (asserted).
-    unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn store_bytes(b: &mut Bytes, v: __m512i) {
-    // SAFETY: `Bytes` is 64 bytes, 64-byte aligned, and borrowed mutably.
-    unsafe { _mm512_store_si512(b.0.as_mut_ptr().cast(), v) }
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn store_i32s(b: &mut I32s, v: __m512i) {
-    // SAFETY: `I32s` is 64 bytes, 64-byte aligned, and borrowed mutably.
-    unsafe { _mm512_store_si512(b.0.as_mut_ptr().cast(), v) }
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn store_f32s(b: &mut F32s, v: __m512) {
-    // SAFETY: `F32s` is 64 bytes, 64-byte aligned, and borrowed mutably.
-    unsafe { _mm512_store_ps(b.0.as_mut_ptr(), v) }
-}
-
-struct RowTile<'a> {
-    q: &'a [[Bytes; ROWS]],
-    corr: &'a [[I32s; ROWS]],
-    scale: &'a [[F32s; ROWS]],
+    for (i, acc) in acc.iter().enumerate() {
+        for (t, acc) in acc.iter().enumerate() {
+            let at = t * w.rows + w.col + i * LANES;
+            store_f32(&mut y[at..at + LANES], _mm512_add_ps(*acc, w.bias[i]));
+        }
+    }
 }
 
 #[target_feature(enable = "avx512f")]
@@ -209,34 +272,18 @@ fn load_f32s(b: &F32s) -> __m512 {
     unsafe { _mm512_load_ps(b.0.as_ptr()) }
 }
 
-/// `out[r][t]` = Σ over chunks of the scaled integer dot products, for `NT` tokens.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f")]
 #[inline]
-fn tile<const NT: usize>(
-    w: &RowTile<'_>,
-    acts: &[[Bytes; TOKENS]],
-    act_scales: &[[F32s; TOKENS]],
-    out: &mut [[f32; TOKENS]; ROWS],
-) {
-    let mut acc = [[_mm512_setzero_ps(); NT]; ROWS];
-    let weights = w.q.iter().zip(w.corr).zip(w.scale);
-    for (((wq, wc), ws), (a, s)) in weights.zip(acts.iter().zip(act_scales)) {
-        let a: [__m512i; NT] = std::array::from_fn(|t| load_bytes(&a[t]));
-        let da: [__m512; NT] = std::array::from_fn(|t| load_f32s(&s[t]));
-        for (r, acc) in acc.iter_mut().enumerate() {
-            let wv = load_bytes(&wq[r]);
-            let corr = load_i32s(&wc[r]);
-            let dw = load_f32s(&ws[r]);
-            for t in 0..NT {
-                let dot = _mm512_dpbusd_epi32(corr, a[t], wv);
-                let scale = _mm512_mul_ps(dw, da[t]);
-                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[t]);
-            }
-        }
-    }
-    for (o, acc) in out.iter_mut().zip(&acc) {
-        for (o, &v) in o.iter_mut().zip(acc) {
-            *o = _mm512_reduce_add_ps(v);
-        }
-    }
+fn load_f32(s: &[f32]) -> __m512 {
+    assert_eq!(s.len(), LANES);
+    // SAFETY: `s` holds exactly 16 floats (asserted).
+    unsafe { _mm512_loadu_ps(s.as_ptr()) }
+}
+
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn store_f32(s: &mut [f32], v: __m512) {
+    assert_eq!(s.len(), LANES);
+    // SAFETY: `s` holds exactly 16 floats (asserted) and is borrowed mutably.
+    unsafe { _mm512_storeu_ps(s.as_mut_ptr(), v) }
 }
