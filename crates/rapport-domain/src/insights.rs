@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::stats::Nps;
-use crate::voc::{nps_change_significant, GroupMetrics, GroupSums};
+use crate::voc::{nps_change_significant, GroupMetrics, GroupSums, TopicSums};
 
 /// One topic or touchpoint and how much it moves the overall NPS.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -91,6 +91,43 @@ pub fn topic_drivers(rows: &[(i32, Vec<String>)], min_n: u64) -> Vec<Driver> {
             .filter_map(|(k, c)| driver(k.to_string(), c, total))
             .collect(),
     )
+}
+
+/// Topic drivers from topic sums of one group (see [`TopicSums`]): the same answer as
+/// [`topic_drivers`] over the rows they were summed from.
+pub fn topic_drivers_from_sums(sums: &[TopicSums], min_n: u64) -> Vec<Driver> {
+    let counts = |s: &TopicSums| {
+        (
+            s.promoters.max(0) as u64,
+            s.passives().max(0) as u64,
+            s.detractors.max(0) as u64,
+        )
+    };
+    let total = sums
+        .iter()
+        .filter(|s| s.topic.is_none())
+        .map(counts)
+        .fold((0, 0, 0), add);
+    rank(
+        sums.iter()
+            .filter_map(|s| s.topic.as_ref().map(|t| (t, counts(s))))
+            .filter(|(_, c)| c.0 + c.1 + c.2 >= min_n.max(1))
+            .filter_map(|(k, c)| driver(k.clone(), c, total))
+            .collect(),
+    )
+}
+
+/// A touchpoint's most named topics with how often each is named (a topic named twice in one
+/// answer counts twice), most first, ties by name.
+pub fn top_topics(sums: &[TopicSums], n: usize) -> Vec<(String, usize)> {
+    let mut top: Vec<(String, usize)> = sums
+        .iter()
+        .filter(|s| s.mentions > 0)
+        .filter_map(|s| s.topic.clone().map(|t| (t, s.mentions as usize)))
+        .collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(n);
+    top
 }
 
 /// Touchpoint drivers from sums grouped by touchpoint: each touchpoint against all the others.
@@ -323,6 +360,27 @@ mod tests {
                 proptest::prop_assert!((overall.score - (d.nps_without + d.impact)).abs() < 1e-6);
                 proptest::prop_assert!(d.share > 0.0 && d.share < 1.0);
             }
+        }
+
+        /// Drivers and top topics from summed rows equal those from the rows themselves
+        /// (topics named twice, empty topic lists, any text).
+        #[test]
+        fn sums_give_the_rows_answer(
+            rows in proptest::collection::vec((0i32..=10, proptest::collection::vec("[ab,]|\\PC{0,3}", 0..4)), 0..60),
+            min_n in 0u64..4,
+        ) {
+            let sums = TopicSums::from_rows(rows.iter().map(|(s, t)| ("", *s, t.as_slice())));
+            proptest::prop_assert_eq!(topic_drivers_from_sums(&sums, min_n), topic_drivers(&rows, min_n));
+            let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+            for (_, topics) in &rows {
+                for t in topics {
+                    *counts.entry(t.clone()).or_default() += 1;
+                }
+            }
+            let mut want: Vec<(String, usize)> = counts.into_iter().collect();
+            want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            want.truncate(3);
+            proptest::prop_assert_eq!(top_topics(&sums, 3), want);
         }
     }
 }

@@ -333,6 +333,76 @@ pub struct GroupSums {
     pub negative: i64,
 }
 
+/// NPS answers of analysed responses per group and topic, from which driver analysis (NPS with
+/// and without a topic) and the journey map's top topics are computed exactly.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TopicSums {
+    /// The group's key, as in [`GroupSums`]; empty when ungrouped.
+    pub key: String,
+    /// The topic, or `None` for every analysed response with an NPS answer, whatever it names.
+    pub topic: Option<String>,
+    /// Responses naming the topic, once each however often they name it.
+    pub responses: i64,
+    pub promoters: i64,
+    pub detractors: i64,
+    /// How many times the topic is named (0 in the `None` row).
+    pub mentions: i64,
+}
+
+impl TopicSums {
+    /// The sums of `(group key, nps, topics)` rows of analysed responses with an NPS answer,
+    /// ordered by key, then the `None` row, then topic: the reference the roll-up must equal.
+    pub fn from_rows<'a>(
+        rows: impl IntoIterator<Item = (&'a str, i32, &'a [String])>,
+    ) -> Vec<TopicSums> {
+        let mut out: std::collections::BTreeMap<(&str, Option<&str>), TopicSums> =
+            Default::default();
+        for (key, nps, topics) in rows {
+            let mut named: std::collections::BTreeMap<&str, i64> = Default::default();
+            for t in topics {
+                *named.entry(t.as_str()).or_default() += 1;
+            }
+            let all =
+                std::iter::once((None, 0)).chain(named.into_iter().map(|(t, m)| (Some(t), m)));
+            for (topic, mentions) in all {
+                let e = out.entry((key, topic)).or_insert_with(|| TopicSums {
+                    key: key.to_string(),
+                    topic: topic.map(str::to_string),
+                    ..Default::default()
+                });
+                e.responses += 1;
+                e.promoters += (nps >= 9) as i64;
+                e.detractors += (nps <= 6) as i64;
+                e.mentions += mentions;
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// Passives: answers neither promoting nor detracting.
+    pub fn passives(&self) -> i64 {
+        self.responses - self.promoters - self.detractors
+    }
+}
+
+/// Representative verbatims: of `(response id, sentiment score)` candidates in newest-first
+/// order, the lowest score (the first of equals) and the highest (the last of equals), in that
+/// order; once when they are the same response.
+pub fn representative_pick(candidates: &[(i64, f64)]) -> Vec<i64> {
+    let lo = candidates.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let hi = candidates.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out = vec![];
+    if let Some((id, _)) = lo {
+        out.push(*id);
+    }
+    if let Some((id, _)) = hi {
+        if out.first() != Some(id) {
+            out.push(*id);
+        }
+    }
+    out
+}
+
 /// The figures a CX manager reads, each with its n and, for NPS, its uncertainty.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct GroupMetrics {

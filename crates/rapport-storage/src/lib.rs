@@ -355,6 +355,25 @@ pub trait Storage:
         org: OrgId,
         filter: &ResponseFilter,
     ) -> StorageResult<Vec<(i32, Vec<String>)>>;
+    /// NPS answers of analysed responses per group and topic, for driver analysis and the
+    /// journey map's top topics: one grouped query (over the topic roll-up when the filter and
+    /// grouping allow), equal to summing `nps_with_topics` per group.
+    async fn topic_sums(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+        group_by: GroupBy,
+    ) -> StorageResult<Vec<TopicSums>>;
+    /// Of the `recent` newest responses matching the filter, the analysed comment with the
+    /// lowest sentiment score and the one with the highest, in that order (one when they are
+    /// the same response): the journey map's two verbatims, read through the index on
+    /// (organisation, touchpoint, time) rather than by loading the rows.
+    async fn representative_responses(
+        &self,
+        org: OrgId,
+        filter: &ResponseFilter,
+        recent: i64,
+    ) -> StorageResult<Vec<Response>>;
 
     // ---- durable jobs ----
     async fn enqueue_job(

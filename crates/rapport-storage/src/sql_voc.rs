@@ -305,6 +305,92 @@ pub(crate) fn rollup_group(g: GroupBy) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// Do the filter and groupings leave out team and locale (and agent), so the touchpoint-level
+/// roll-ups (migration 0007), about 30× smaller than `response_rollup`, can answer?
+fn touchpoint_level(f: &ResponseFilter, groups: &[GroupBy]) -> bool {
+    f.team.is_none()
+        && f.locale.is_none()
+        && groups
+            .iter()
+            .all(|g| !matches!(g, GroupBy::Team | GroupBy::Locale | GroupBy::Agent))
+}
+
+/// The roll-up to read for an eligible filter (see `rollup_filter_sql`) and groupings.
+pub(crate) fn rollup_table(f: &ResponseFilter, groups: &[GroupBy]) -> &'static str {
+    if touchpoint_level(f, groups) {
+        "response_touchpoint_rollup"
+    } else {
+        "response_rollup"
+    }
+}
+
+/// `topic_sums` over the topic roll-up, or `None` when it cannot answer (see `raw_topic_sql`).
+/// Topic '' in the roll-up is the row of all analysed responses with an NPS answer.
+pub(crate) fn rollup_topic_sql(
+    f: &ResponseFilter,
+    group_by: GroupBy,
+) -> Option<(String, Vec<FilterValue>)> {
+    let (cond, vals) = rollup_filter_sql(f)?;
+    if !touchpoint_level(f, &[group_by]) {
+        return None;
+    }
+    let key = group_by.column();
+    // PostgreSQL refuses a constant in GROUP BY, so the ungrouped case groups by topic only.
+    let cols = if group_by == GroupBy::None {
+        "topic".to_string()
+    } else {
+        format!("{key}, topic")
+    };
+    let sql = format!(
+        "SELECT CAST({key} AS TEXT) AS key, topic, CAST(SUM(responses) AS BIGINT) AS responses, \
+         CAST(SUM(promoters) AS BIGINT) AS promoters, CAST(SUM(detractors) AS BIGINT) AS detractors, \
+         CAST(SUM(mentions) AS BIGINT) AS mentions \
+         FROM response_topic_rollup WHERE {cond} GROUP BY {cols} HAVING SUM(responses) > 0"
+    );
+    Some((sql, vals))
+}
+
+/// The rows `topic_sums` sums when the roll-up cannot answer: (group key, nps, topics) of every
+/// matching analysed response with an NPS answer.
+pub(crate) fn raw_topic_sql(f: &ResponseFilter, group_by: GroupBy) -> (String, Vec<FilterValue>) {
+    let (cond, vals) = filter_sql(f);
+    let key = group_by.column();
+    let sql = format!(
+        "SELECT CAST({key} AS TEXT) AS key, nps, topics FROM responses \
+         WHERE {cond} AND nps IS NOT NULL AND topics IS NOT NULL"
+    );
+    (sql, vals)
+}
+
+/// One row of `rollup_topic_sql`.
+pub(crate) type TopicRow = (Option<String>, String, i64, i64, i64, i64);
+
+pub(crate) fn topic_row(r: TopicRow) -> TopicSums {
+    let (key, topic, responses, promoters, detractors, mentions) = r;
+    TopicSums {
+        key: key.unwrap_or_default(),
+        topic: (!topic.is_empty()).then_some(topic),
+        responses,
+        promoters,
+        detractors,
+        mentions,
+    }
+}
+
+/// `TopicSums::from_rows` over the rows of `raw_topic_sql`.
+pub(crate) fn topic_sums_of_rows(rows: Vec<(Option<String>, i32, String)>) -> Vec<TopicSums> {
+    let rows: Vec<(String, i32, Vec<String>)> = rows
+        .into_iter()
+        .map(|(k, nps, t)| (k.unwrap_or_default(), nps, split_topics(&t)))
+        .collect();
+    TopicSums::from_rows(rows.iter().map(|(k, n, t)| (k.as_str(), *n, t.as_slice())))
+}
+
+/// The order `TopicSums::from_rows` returns: by key, the all-responses row, then by topic.
+pub(crate) fn sort_topic_sums(v: &mut [TopicSums]) {
+    v.sort_by(|a, b| (&a.key, &a.topic).cmp(&(&b.key, &b.topic)));
+}
+
 /// The sums of `GroupSums` over roll-up rows, in the column names `SumsRow` reads.
 pub(crate) const ROLLUP_SUMS: &str =
     "CAST(COALESCE(SUM(responses), 0) AS BIGINT) AS responses, \
@@ -328,6 +414,7 @@ pub(crate) fn rollup_sums_sql(
 ) -> Option<(String, Vec<FilterValue>)> {
     let (cond, vals) = rollup_filter_sql(f)?;
     let (col, key) = rollup_group(group_by)?;
+    let table = rollup_table(f, &[group_by]);
     // Rows emptied by deletes stay in the roll-up; a group with no responses does not exist.
     let grouping = if group_by == GroupBy::None {
         String::new()
@@ -335,7 +422,7 @@ pub(crate) fn rollup_sums_sql(
         format!("GROUP BY {col} HAVING SUM(responses) > 0 ORDER BY {key}")
     };
     let sql = format!(
-        "SELECT CAST({key} AS TEXT) AS key, {ROLLUP_SUMS} FROM response_rollup WHERE {cond} {grouping}"
+        "SELECT CAST({key} AS TEXT) AS key, {ROLLUP_SUMS} FROM {table} WHERE {cond} {grouping}"
     );
     Some((sql, vals))
 }
@@ -349,6 +436,7 @@ pub(crate) fn rollup_period_sql(
     let (cond, vals) = rollup_filter_sql(f)?;
     let (col, key) = rollup_group(group_by)?;
     let (per, _) = rollup_group(period)?;
+    let table = rollup_table(f, &[group_by, period]);
     let (cols, order) = if group_by == GroupBy::None {
         (per.to_string(), per.to_string())
     } else {
@@ -356,7 +444,7 @@ pub(crate) fn rollup_period_sql(
     };
     let sql = format!(
         "SELECT COALESCE(CAST({key} AS TEXT), '') || '|' || CAST({per} AS TEXT) AS key, {ROLLUP_SUMS} \
-         FROM response_rollup WHERE {cond} GROUP BY {cols} HAVING SUM(responses) > 0 ORDER BY {order}"
+         FROM {table} WHERE {cond} GROUP BY {cols} HAVING SUM(responses) > 0 ORDER BY {order}"
     );
     Some((sql, vals))
 }
@@ -1101,7 +1189,7 @@ macro_rules! with_voc_methods {
             let n = vals.len();
             // The roll-up counts a touchpoint's year without visiting its rows.
             let (count_sql, count_vals) = match $crate::sql_voc::rollup_filter_sql(filter) {
-                Some((c, v)) => (format!("SELECT CAST(COALESCE(SUM(responses), 0) AS BIGINT) FROM response_rollup WHERE {c}"), v),
+                Some((c, v)) => (format!("SELECT CAST(COALESCE(SUM(responses), 0) AS BIGINT) FROM {} WHERE {c}", $crate::sql_voc::rollup_table(filter, &[])), v),
                 None => (format!("SELECT COUNT(*) FROM responses WHERE {cond}"), $crate::sql_voc::filter_sql(filter).1),
             };
             let (total,): (i64,) = $crate::sql_voc::bind_filter!(sqlx::query_as(&count_sql).bind(org.0), &count_vals).fetch_one(&self.pool).await?;
@@ -1151,6 +1239,40 @@ macro_rules! with_voc_methods {
             let sql = format!("SELECT nps, topics FROM responses WHERE {cond} AND nps IS NOT NULL AND topics IS NOT NULL");
             let rows: Vec<(i32, String)> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(|(n, t)| (n, $crate::sql_voc::split_topics(&t))).collect())
+        }
+
+        async fn topic_sums(&self, org: OrgId, filter: &ResponseFilter, group_by: GroupBy) -> StorageResult<Vec<TopicSums>> {
+            let mut out = match $crate::sql_voc::rollup_topic_sql(filter, group_by) {
+                Some((sql, vals)) => {
+                    let rows: Vec<$crate::sql_voc::TopicRow> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
+                    rows.into_iter().map($crate::sql_voc::topic_row).collect()
+                }
+                None => {
+                    let (sql, vals) = $crate::sql_voc::raw_topic_sql(filter, group_by);
+                    let rows: Vec<(Option<String>, i32, String)> = $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).fetch_all(&self.pool).await?;
+                    $crate::sql_voc::topic_sums_of_rows(rows)
+                }
+            };
+            $crate::sql_voc::sort_topic_sums(&mut out);
+            Ok(out)
+        }
+
+        async fn representative_responses(&self, org: OrgId, filter: &ResponseFilter, recent: i64) -> StorageResult<Vec<Response>> {
+            // Only ids and scores of the window; the two chosen rows are read whole afterwards.
+            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
+            let sql = format!(
+                "SELECT id, CASE WHEN comment IS NOT NULL AND language IS NOT NULL THEN sentiment_score END \
+                 FROM responses WHERE {cond} ORDER BY submitted_at DESC, id DESC LIMIT ${}",
+                vals.len() + 2
+            );
+            let window: Vec<(i64, Option<f64>)> =
+                $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).bind(recent.max(0)).fetch_all(&self.pool).await?;
+            let scored: Vec<(i64, f64)> = window.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))).collect();
+            let mut out = vec![];
+            for id in rapport_domain::voc::representative_pick(&scored) {
+                out.push(self.get_response(org, ResponseId(id)).await?);
+            }
+            Ok(out)
         }
 
         async fn enqueue_job(&self, org: Option<OrgId>, kind: &str, payload: &serde_json::Value, run_at: DateTime<Utc>) -> StorageResult<i64> {

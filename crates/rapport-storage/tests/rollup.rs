@@ -1,6 +1,7 @@
-//! The response roll-up answers every eligible metrics query exactly as the raw table does,
-//! after inserts (group commit and batch), analysis updates, re-analysis and cascaded deletes,
-//! on both backends.
+//! The response roll-ups (per team and locale, per touchpoint, per topic) answer every eligible
+//! metrics query exactly as the raw table does, after inserts (group commit and batch),
+//! analysis updates, re-analysis, multi-row updates and cascaded deletes, on both backends; and
+//! the journey map's representative verbatims are the ones its newest 200 responses give.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -243,10 +244,26 @@ fn random_analysis(rng: &mut Rng) -> ResponseAnalysis {
             _ => Some("positive".into()),
         },
         sentiment_score: (rng.below(5) > 0).then_some(score),
-        topics: vec!["wait".into()],
+        topics: random_topics(rng),
         redacted_comment: None,
         detail: serde_json::Value::Null,
     }
+}
+
+/// 0–3 topics, sometimes one twice, some with characters JSON must escape.
+fn random_topics(rng: &mut Rng) -> Vec<String> {
+    const POOL: [&str; 7] = [
+        "wait",
+        "price",
+        "staff attitude",
+        "quote\"back\\slash",
+        "tab\there",
+        "זמן המתנה",
+        "αναμονή",
+    ];
+    (0..rng.below(4))
+        .map(|_| rng.pick(&POOL[..]).to_string())
+        .collect()
 }
 
 /// The same filter in a form the roll-up cannot answer, so the raw table does: bounds moved
@@ -360,7 +377,76 @@ async fn compare_everything(store: &dyn Storage, w: &World, stage: &str) {
         let (_, got) = store.list_responses(org, &f, 1, 0).await.unwrap();
         let (_, want) = store.list_responses(org, &raw_f, 1, 0).await.unwrap();
         assert_eq!(got, want, "{stage}: list_responses total {f:?}");
+        for g in &groups {
+            let got = store.topic_sums(org, &f, *g).await.unwrap();
+            let want = store.topic_sums(org, &raw_twin(&f), *g).await.unwrap();
+            assert_eq!(got, want, "{stage}: topic_sums {f:?} by {g:?}");
+        }
+        // The ungrouped topic sums are the rows driver analysis used to read, summed.
+        let rows = store.nps_with_topics(org, &raw_f).await.unwrap();
+        let want = TopicSums::from_rows(rows.iter().map(|(n, t)| ("all", *n, t.as_slice())));
+        let got = store.topic_sums(org, &f, GroupBy::None).await.unwrap();
+        assert_eq!(
+            got, want,
+            "{stage}: topic_sums {f:?} against nps_with_topics"
+        );
+        assert!(
+            got.is_empty() || got[0].topic.is_none(),
+            "{stage}: the all-responses row comes first"
+        );
     }
+    let mut pairs = 0;
+    for tp in &w.touchpoints {
+        let f = ResponseFilter {
+            journey: Some(w.journey),
+            touchpoint: Some(*tp),
+            ..Default::default()
+        };
+        for recent in [200, 7] {
+            let got: Vec<ResponseId> = store
+                .representative_responses(org, &f, recent)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            let (latest, _) = store.list_responses(org, &f, recent, 0).await.unwrap();
+            pairs += (got.len() == 2) as usize;
+            assert_eq!(
+                got,
+                representative_of(&latest),
+                "{stage}: verbatims of {tp:?}, newest {recent}"
+            );
+        }
+    }
+    assert!(
+        pairs > 0 || stage == "after inserts",
+        "{stage}: some touchpoint has two verbatims once analysed"
+    );
+}
+
+/// The journey map's pick over loaded responses, as it was before `representative_responses`:
+/// the lowest-scored analysed comment (first of equals), then the highest (last of equals).
+fn representative_of(rs: &[Response]) -> Vec<ResponseId> {
+    let scored: Vec<(&Response, f64)> = rs
+        .iter()
+        .filter(|r| r.comment.is_some())
+        .filter_map(|r| {
+            r.analysis
+                .as_ref()
+                .and_then(|a| a.sentiment_score)
+                .map(|s| (r, s))
+        })
+        .collect();
+    let lo = scored.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let hi = scored.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out: Vec<ResponseId> = lo.map(|(r, _)| r.id).into_iter().collect();
+    if let Some((r, _)) = hi {
+        if out.first() != Some(&r.id) {
+            out.push(r.id);
+        }
+    }
+    out
 }
 
 async fn rollup_equals_raw_sums(url: &str) {
@@ -405,6 +491,11 @@ async fn rollup_equals_raw_sums(url: &str) {
     }
     compare_everything(&*store, &w, "after analysis").await;
 
+    // Any write keeps the roll-ups exact, not only the storage's own: one multi-row UPDATE
+    // changes NPS answers (adding, moving between groups, removing) and drops topics.
+    raw_update(url, org).await;
+    compare_everything(&*store, &w, "after a multi-row update").await;
+
     // Erasing a customer deletes their responses by ON DELETE CASCADE.
     let before = store
         .response_sums(org, &ResponseFilter::default(), GroupBy::None)
@@ -423,30 +514,73 @@ async fn rollup_equals_raw_sums(url: &str) {
     assert!(after < before, "the customer's responses are gone");
     compare_everything(&*store, &w, "after customer deletion").await;
 
-    // The eligible queries really read the roll-up: skewing it shows in their answers only.
-    tamper(url, org).await;
+    // The eligible queries really read the roll-ups: skewing one shows in its answers only.
     let f = ResponseFilter::default();
-    let got = store.response_sums(org, &f, GroupBy::None).await.unwrap();
     let raw = store
         .response_sums(org, &raw_twin(&f), GroupBy::None)
         .await
         .unwrap();
     assert_eq!(raw[0].responses, after);
+    let by_team = |s: Vec<GroupSums>| s.iter().map(|g| g.responses).sum::<i64>();
+    tamper(url, org, "response_touchpoint_rollup").await;
+    let got = store.response_sums(org, &f, GroupBy::None).await.unwrap();
     assert!(
         got[0].responses > after,
-        "eligible sums come from the roll-up"
+        "ungrouped sums come from the touchpoint roll-up"
     );
+    let got = store.response_sums(org, &f, GroupBy::Team).await.unwrap();
+    assert_eq!(by_team(got), after, "sums by team do not");
+    tamper(url, org, "response_rollup").await;
+    let got = store.response_sums(org, &f, GroupBy::Team).await.unwrap();
+    assert!(
+        by_team(got) > after,
+        "sums by team come from response_rollup"
+    );
+    let raw_topics = store
+        .topic_sums(org, &raw_twin(&f), GroupBy::None)
+        .await
+        .unwrap();
+    tamper(url, org, "response_topic_rollup").await;
+    let topics = store.topic_sums(org, &f, GroupBy::None).await.unwrap();
+    assert!(
+        raw_topics.len() > 5,
+        "several topics to compare: {raw_topics:?}"
+    );
+    assert_eq!(topics.len(), raw_topics.len());
+    for (t, r) in topics.iter().zip(&raw_topics) {
+        assert!(
+            t.responses > r.responses,
+            "topic sums come from the topic roll-up"
+        );
+    }
 }
 
-async fn tamper(url: &str, org: OrgId) {
-    let sql = "UPDATE response_rollup SET responses = responses + 1000 WHERE org_id = $1";
+/// A writer other than the storage layer: one statement changing many rows.
+async fn raw_update(url: &str, org: OrgId) {
+    let sql = "UPDATE responses SET \
+               nps = CASE WHEN nps IS NULL THEN 5 WHEN nps >= 9 THEN NULL ELSE nps + 1 END, \
+               topics = CASE WHEN id % 3 = 0 THEN NULL ELSE topics END \
+               WHERE org_id = $1 AND id % 4 = 1";
+    run_sql(url, &[sql], org).await;
+}
+
+async fn tamper(url: &str, org: OrgId, table: &str) {
+    let sql = format!("UPDATE {table} SET responses = responses + 1000 WHERE org_id = $1");
+    run_sql(url, &[&sql], org).await;
+}
+
+async fn run_sql(url: &str, sqls: &[&str], org: OrgId) {
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query(sql).bind(org.0).execute(&pool).await.unwrap();
+        for sql in sqls {
+            sqlx::query(sql).bind(org.0).execute(&pool).await.unwrap();
+        }
         pool.close().await;
     } else {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sql).bind(org.0).execute(&pool).await.unwrap();
+        for sql in sqls {
+            sqlx::query(sql).bind(org.0).execute(&pool).await.unwrap();
+        }
         pool.close().await;
     }
 }

@@ -416,8 +416,8 @@ pub async fn overview(
         breakdowns.push((ctx.t(title), nps_bars(&v, &names, by, &r.groups)));
     }
     let base = q.parse(&auth.user)?.filter;
-    let topic_rows = s.store.nps_with_topics(org, &base).await?;
-    let topic_drivers = insights::topic_drivers(&topic_rows, MIN_N);
+    let topic_sums = s.store.topic_sums(org, &base, GroupBy::None).await?;
+    let topic_drivers = insights::topic_drivers_from_sums(&topic_sums, MIN_N);
     let tp_sums = s
         .store
         .response_sums(org, &base, GroupBy::Touchpoint)
@@ -700,34 +700,8 @@ async fn closed_loop_panel(
     })
 }
 
-/// A touchpoint's top topics with counts, and its recent responses to pick verbatims from.
+/// A touchpoint's top topics with counts, and its two representative verbatims.
 type TouchpointExtras = (Vec<(String, usize)>, Vec<Response>);
-
-/// Most negative and most positive analysed comments, in that order.
-fn representative(rs: &[Response]) -> Vec<&Response> {
-    let scored: Vec<(&Response, f64)> = rs
-        .iter()
-        .filter(|r| r.comment.is_some())
-        .filter_map(|r| {
-            r.analysis
-                .as_ref()
-                .and_then(|a| a.sentiment_score)
-                .map(|s| (r, s))
-        })
-        .collect();
-    let lo = scored.iter().min_by(|a, b| a.1.total_cmp(&b.1));
-    let hi = scored.iter().max_by(|a, b| a.1.total_cmp(&b.1));
-    let mut out = vec![];
-    if let Some((r, _)) = lo {
-        out.push(*r);
-    }
-    if let Some((r, _)) = hi {
-        if out.first().is_none_or(|f| f.id != r.id) {
-            out.push(*r);
-        }
-    }
-    out
-}
 
 fn comment_text(r: &Response) -> Option<&str> {
     r.analysis
@@ -789,8 +763,13 @@ pub async fn journey_map(
         .iter()
         .map(|g| (g.key.as_str(), g))
         .collect();
-    // Topics and verbatims per touchpoint; a journey has tens of touchpoints, not thousands.
+    // Topics of every touchpoint in one grouped query; verbatims per touchpoint, each an
+    // indexed read of its newest responses (a journey has tens of touchpoints, not thousands).
     let base = q.parse(&auth.user)?.filter;
+    let mut topics: HashMap<String, Vec<TopicSums>> = HashMap::new();
+    for t in s.store.topic_sums(org, &base, GroupBy::Touchpoint).await? {
+        topics.entry(t.key.clone()).or_default().push(t);
+    }
     let mut extras: HashMap<i64, TouchpointExtras> = HashMap::new();
     for st in &map.stages {
         for tp in &st.touchpoints {
@@ -798,17 +777,11 @@ pub async fn journey_map(
                 touchpoint: Some(tp.id),
                 ..base.clone()
             };
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            for (_, topics) in s.store.nps_with_topics(org, &f).await? {
-                for t in topics {
-                    *counts.entry(t).or_default() += 1;
-                }
-            }
-            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            top.truncate(3);
-            let (recent, _) = s.store.list_responses(org, &f, 200, 0).await?;
-            extras.insert(tp.id.0, (top, recent));
+            let top = topics
+                .get(&tp.id.0.to_string())
+                .map_or_else(Vec::new, |t| insights::top_topics(t, 3));
+            let reps = s.store.representative_responses(org, &f, 200).await?;
+            extras.insert(tp.id.0, (top, reps));
         }
     }
     let weakness_text = |w: Weakness, g: Option<&MetricGroup>| -> String {
@@ -899,7 +872,7 @@ pub async fn journey_map(
                                 }
                                 None => p.muted { (ctx.t("ins-no-data")) },
                             }
-                            @if let Some((top, recent)) = extras.get(&tp.id.0) {
+                            @if let Some((top, reps)) = extras.get(&tp.id.0) {
                                 @if !top.is_empty() {
                                     h4 { (ctx.t("ins-top-topics")) }
                                     ul.topics {
@@ -909,7 +882,6 @@ pub async fn journey_map(
                                         }
                                     }
                                 }
-                                @let reps = representative(recent);
                                 @if !reps.is_empty() {
                                     h4 { (ctx.t("ins-verbatims")) }
                                     @for r in reps {
