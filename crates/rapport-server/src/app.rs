@@ -77,7 +77,8 @@ impl Application {
 
     /// Serves (and runs the background worker) until `shutdown` resolves. Then new connections
     /// are refused, in-flight requests are finished, and the worker finishes its running job
-    /// within `shutdown_grace` (else hands it back) and hands back the jobs it had not started.
+    /// (else hands it back) and hands back the jobs it had not started, all within
+    /// `shutdown_grace`: a request still unfinished then is dropped.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -103,13 +104,28 @@ impl Application {
                 let _ = stop_tx.send(true);
             }
         };
-        let served = axum::serve(
+        let serving = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(stopping)
-        .await
-        .context("serving HTTP");
+        .with_graceful_shutdown(stopping);
+        // A client that never finishes its request must not hold the shutdown forever.
+        let grace = self.state.config.shutdown_grace;
+        let mut stopped = stop_tx.subscribe();
+        let grace_over = async move {
+            if stopped.wait_for(|stop| *stop).await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let served = tokio::select! {
+            served = std::future::IntoFuture::into_future(serving) => served.context("serving HTTP"),
+            () = grace_over => {
+                tracing::warn!(?grace, "requests still in flight at the end of the shutdown grace; dropping them");
+                Ok(())
+            }
+        };
         let _ = stop_tx.send(true);
         let _ = worker.await;
         self.state.store.close().await;

@@ -30,8 +30,8 @@ pub struct Config {
     /// PostgreSQL: how long a request waits for a database connection before it is answered
     /// 503, so requests fail fast while the database is unreachable.
     pub db_acquire_timeout: std::time::Duration,
-    /// On shutdown, how long a running job may take to finish before it is stopped and handed
-    /// back to the queue.
+    /// On shutdown, how long requests in flight and the running job may take to finish; then
+    /// the job is stopped and handed back to the queue, and unfinished requests are dropped.
     pub shutdown_grace: std::time::Duration,
 }
 

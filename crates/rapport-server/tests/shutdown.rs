@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 on_both!(
     in_flight_request_is_finished,
+    stalled_request_does_not_hold_the_shutdown,
     running_job_finishes_within_the_grace,
     running_job_past_the_grace_is_handed_back
 );
@@ -133,6 +134,32 @@ async fn in_flight_request_is_finished(db: testing::TestDb) {
         .await
         .unwrap();
     assert_eq!(total, 1, "{rows:?}");
+}
+
+async fn stalled_request_does_not_hold_the_shutdown(db: testing::TestDb) {
+    let mut app = TestApp::spawn_on(db, |c| {
+        c.shutdown_grace = Duration::from_millis(500);
+    })
+    .await;
+    let (_, survey, token) = survey(&app).await;
+    let port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    // Headers and a promise of 100 bytes that never come.
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = format!(
+        "POST /api/v1/surveys/{survey}/responses HTTP/1.1\r\nHost: rapport\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"answers\""
+    );
+    conn.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let t = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), app.shut_down())
+        .await
+        .expect("the shutdown does not wait for a stalled client")
+        .unwrap()
+        .unwrap();
+    // (The connection's task itself ends when the process exits, as `rapport serve` does next.)
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
 
 /// A webhook receiver that records each delivery as it arrives and answers after `delay`.
