@@ -12,8 +12,8 @@
 //! character here, where the C engine stops reading at it.
 //!
 //! Speed: matrix products use an AVX-512 VNNI kernel when the CPU has one (`simd`, the only
-//! `unsafe` code, behind run-time feature detection), else a portable kernel;
-//! `RAPPORT_EMBED_PORTABLE=1` forces the portable paths.
+//! `unsafe` code, behind run-time feature detection), else a portable kernel, built for AVX2
+//! when available. `RAPPORT_EMBED_SIMD=none` (or `avx2`) limits the instruction sets used.
 //!
 //! ```no_run
 //! use rapport_embed::{cosine, default_model_dir, Encoder, Prefix, MODEL_FILE};

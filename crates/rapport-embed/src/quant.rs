@@ -63,9 +63,9 @@ pub(crate) struct Q4Matrix {
     pub nibbles: Vec<u8>,
     /// One scale per row per 32-weight block.
     pub scales: Vec<f32>,
-    /// The same weights laid out for the AVX-512 VNNI kernel, when the CPU has it.
+    /// The same weights laid out for the x86 SIMD kernels, when the CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
-    vnni: Option<crate::simd::VnniWeights>,
+    grouped: Option<crate::simd::GroupedWeights>,
 }
 
 impl Q4Matrix {
@@ -87,11 +87,11 @@ impl Q4Matrix {
             nibbles,
             scales,
             #[cfg(target_arch = "x86_64")]
-            vnni: None,
+            grouped: None,
         };
         #[cfg(target_arch = "x86_64")]
         {
-            m.vnni = crate::simd::VnniWeights::new(&m);
+            m.grouped = crate::simd::GroupedWeights::new(&m);
         }
         m
     }
@@ -159,12 +159,15 @@ fn round_ties_even(x: f32) -> i32 {
 }
 
 /// `y[t, r] = bias[r] + Σ_c W[r, c] · x[t, c]`, with `y` row-major `[tokens, w.rows]`.
+///
+/// Inlined so that the portable kernel is compiled into the AVX2 copy of the forward pass.
+#[inline(always)]
 pub(crate) fn matmul(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
     debug_assert_eq!(x.cols, w.cols);
     debug_assert_eq!(y.len(), x.tokens * w.rows);
     #[cfg(target_arch = "x86_64")]
-    if let Some(v) = &w.vnni {
-        crate::simd::matmul_vnni(v, bias, x, y);
+    if let Some(g) = &w.grouped {
+        crate::simd::matmul_grouped(g, bias, x, y);
         return;
     }
     matmul_portable(w, bias, x, y);
@@ -172,6 +175,7 @@ pub(crate) fn matmul(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
 
 /// The portable kernel: one weight row is unpacked once and reused for every token; the
 /// per-block integer dot products are plain loops the compiler vectorises.
+#[inline(always)]
 pub(crate) fn matmul_portable(w: &Q4Matrix, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
     let nb = w.cols / QK;
     let mut row = vec![0u8; w.cols];

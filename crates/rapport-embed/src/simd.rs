@@ -1,12 +1,13 @@
-//! The AVX-512 VNNI matmul kernel, chosen at run time when the CPU has it.
+//! x86 matmul kernels chosen at run time: AVX-512 VNNI, else AVX2.
 //!
 //! Why `unsafe` here: `vpdpbusd` multiplies 64 unsigned bytes by 64 signed bytes and adds
 //! groups of four into 16 int32 lanes in one instruction — the exact shape of a 4-bit ×
 //! 8-bit dot product. Auto-vectorised Rust cannot reach it (no stable portable SIMD for it).
 //! Measured on the 2-core AMD EPYC (Zen 4) of `docs/benchmarks.md`, the whole encoder runs
-//! about 8× faster than with the portable kernel, which stays the fallback and is tested
-//! against it. (A bf16 `vdpbf16ps` micro-benchmark did 40% fewer MACs/s on that CPU.) The only unsafe
-//! operations are the call through the feature check and loads/stores of 64-byte arrays.
+//! about 8× faster than with the portable kernel, and the AVX2 variant (for CPUs without
+//! VNNI) about 4×; the portable kernel stays the fallback and the tests compare against it.
+//! (A bf16 `vdpbf16ps` micro-benchmark did 40% fewer MACs/s on that CPU.) The only unsafe
+//! operations are calls through the feature checks and loads/stores of bounded slices.
 //!
 //! Layout: each vector holds 16 output rows × 4 consecutive inputs. One token's 4 input
 //! bytes are broadcast to all lanes, so a `vpdpbusd` advances 16 dot products at once and no
@@ -28,21 +29,33 @@ const TOKENS: usize = 4;
 /// Row groups computed together (each broadcast activation feeds all of them).
 const GROUPS_PER_TILE: usize = 3;
 
-/// `RAPPORT_EMBED_PORTABLE=1` forces the portable code paths (to test them on any CPU).
-fn portable_forced() -> bool {
-    static FORCED: OnceLock<bool> = OnceLock::new();
-    *FORCED.get_or_init(|| std::env::var_os("RAPPORT_EMBED_PORTABLE").is_some_and(|v| v == "1"))
+/// Highest instruction set the code may use: `RAPPORT_EMBED_SIMD=none` forces the portable
+/// paths and `=avx2` stops short of AVX-512, so every path can be tested on one machine.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Limit {
+    None,
+    Avx2,
+    Any,
+}
+
+fn limit() -> Limit {
+    static LIMIT: OnceLock<Limit> = OnceLock::new();
+    *LIMIT.get_or_init(|| match std::env::var("RAPPORT_EMBED_SIMD").as_deref() {
+        Ok("none") => Limit::None,
+        Ok("avx2") => Limit::Avx2,
+        _ => Limit::Any,
+    })
 }
 
 pub(crate) fn has_avx512_vnni() -> bool {
-    !portable_forced()
+    limit() >= Limit::Any
         && is_x86_feature_detected!("avx512f")
         && is_x86_feature_detected!("avx512bw")
         && is_x86_feature_detected!("avx512vnni")
 }
 
 pub(crate) fn has_avx2_fma() -> bool {
-    !portable_forced() && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    limit() >= Limit::Avx2 && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
 #[repr(C, align(64))]
@@ -57,8 +70,8 @@ struct I32s([i32; LANES]);
 #[derive(Clone, Copy)]
 struct F32s([f32; LANES]);
 
-/// A Q4 matrix rearranged for [`matmul_vnni`]: 16-row groups, signed weights `q − 8`.
-pub(crate) struct VnniWeights {
+/// A Q4 matrix rearranged for [`matmul_grouped`]: 16-row groups, signed weights `q − 8`.
+pub(crate) struct GroupedWeights {
     rows: usize,
     cols: usize,
     /// `[row group][block][group of 4 inputs]`: lane `l` = 4 weights of row `16·g + l`.
@@ -70,10 +83,10 @@ pub(crate) struct VnniWeights {
     corr: Vec<I32s>,
 }
 
-impl VnniWeights {
-    /// `None` when the CPU lacks AVX-512 VNNI or the rows are not whole groups of 16.
+impl GroupedWeights {
+    /// `None` when the CPU lacks AVX2 or the rows are not whole groups of 16.
     pub(crate) fn new(m: &Q4Matrix) -> Option<Self> {
-        if !has_avx512_vnni() || !m.rows.is_multiple_of(LANES) {
+        if !has_avx2_fma() || !m.rows.is_multiple_of(LANES) {
             return None;
         }
         let nb = m.cols / QK;
@@ -112,7 +125,7 @@ impl VnniWeights {
                 })));
             }
         }
-        Some(VnniWeights {
+        Some(GroupedWeights {
             rows: m.rows,
             cols: m.cols,
             q,
@@ -122,21 +135,32 @@ impl VnniWeights {
     }
 }
 
-/// Same contract as [`crate::quant::matmul_portable`].
-pub(crate) fn matmul_vnni(w: &VnniWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
-    assert!(has_avx512_vnni(), "AVX-512 VNNI kernel on a CPU without it");
+/// Same contract as [`crate::quant::matmul_portable`]; AVX-512 VNNI when available, else AVX2.
+pub(crate) fn matmul_grouped(w: &GroupedWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
     assert!(x.cols == w.cols && y.len() == x.tokens * w.rows && bias.len() == w.rows);
-    // SAFETY: the CPU supports every feature `kernel` is compiled with (checked above).
-    unsafe { kernel(w, bias, x, y) }
+    if has_avx512_vnni() {
+        // SAFETY: the CPU supports every feature `kernel` is compiled with (just checked).
+        unsafe { kernel(w, bias, x, y) }
+    } else {
+        assert!(has_avx2_fma(), "AVX2 kernel on a CPU without it");
+        // SAFETY: the CPU supports AVX2 and FMA (just checked).
+        unsafe { avx2::kernel(w, bias, x, y) }
+    }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn kernel(w: &VnniWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
-    // Activations as words of 4 unsigned bytes (a + 128: `vpdpbusd` wants them unsigned).
+/// Activations as words of 4 unsigned bytes (a + 128: both ISAs want them unsigned).
+#[inline(always)]
+fn unsigned_words(x: &QuantActs) -> Vec<u32> {
     let mut acts = vec![0u32; x.q.len() / 4];
     for (a, c) in acts.iter_mut().zip(x.q.chunks_exact(4)) {
         *a = u32::from_le_bytes([c[0] as u8, c[1] as u8, c[2] as u8, c[3] as u8]) ^ 0x8080_8080;
     }
+    acts
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn kernel(w: &GroupedWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
+    let acts = unsigned_words(x);
     let groups = w.rows / LANES;
     let mut g = 0;
     while g < groups {
@@ -154,7 +178,7 @@ fn kernel(w: &VnniWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 #[inline]
 fn row_tiles<const G: usize>(
-    w: &VnniWeights,
+    w: &GroupedWeights,
     bias: &[f32],
     x: &QuantActs,
     acts: &[u32],
@@ -286,4 +310,122 @@ fn store_f32(s: &mut [f32], v: __m512) {
     assert_eq!(s.len(), LANES);
     // SAFETY: `s` holds exactly 16 floats (asserted) and is borrowed mutably.
     unsafe { _mm512_storeu_ps(s.as_mut_ptr(), v) }
+}
+
+/// The same layout and arithmetic for CPUs with AVX2 but not AVX-512 VNNI: each 64-byte
+/// weight vector is two 256-bit halves of 8 rows, and `vpdpbusd` becomes
+/// `vpmaddubsw` + `vpmaddwd` + `vpaddd` (no saturation: |255 · 8 · 2| < 2^15).
+mod avx2 {
+    use super::*;
+
+    /// Tokens computed together (16 vector registers only).
+    const TOKENS: usize = 3;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn kernel(w: &GroupedWeights, bias: &[f32], x: &QuantActs, y: &mut [f32]) {
+        let acts = unsigned_words(x);
+        let nb = w.cols / QK;
+        let words = w.cols / 4;
+        for g in 0..w.rows / LANES {
+            for t0 in (0..x.tokens).step_by(TOKENS) {
+                let nt = TOKENS.min(x.tokens - t0);
+                let a = &acts[t0 * words..(t0 + nt) * words];
+                let d = &x.d[t0 * nb..(t0 + nt) * nb];
+                let y = &mut y[t0 * w.rows..(t0 + nt) * w.rows];
+                match nt {
+                    3 => tile::<3>(w, g, bias, a, d, y),
+                    2 => tile::<2>(w, g, bias, a, d, y),
+                    _ => tile::<1>(w, g, bias, a, d, y),
+                }
+            }
+        }
+    }
+
+    // Index loops on purpose: constant bounds the compiler fully unrolls into registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn tile<const NT: usize>(
+        w: &GroupedWeights,
+        g: usize,
+        bias: &[f32],
+        acts: &[u32],
+        d: &[f32],
+        y: &mut [f32],
+    ) {
+        let nb = w.cols / QK;
+        let words = acts.len() / NT;
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [[_mm256_setzero_ps(); NT]; 2];
+        for b in 0..nb {
+            let at = g * nb + b;
+            let mut dots = [[_mm256_setzero_si256(); NT]; 2];
+            for (h, dots) in dots.iter_mut().enumerate() {
+                *dots = [load_i32x8(&w.corr[at].0[h * 8..h * 8 + 8]); NT];
+            }
+            let mut a = [[0u32; GROUPS]; NT];
+            for (t, a) in a.iter_mut().enumerate() {
+                let at = t * words + b * GROUPS;
+                a.copy_from_slice(&acts[at..at + GROUPS]);
+            }
+            for k in 0..GROUPS {
+                let q = &w.q[at * GROUPS + k].0;
+                let wv = [load_u8x32(&q[..32]), load_u8x32(&q[32..])];
+                for t in 0..NT {
+                    let av = _mm256_set1_epi32(a[t][k] as i32);
+                    for h in 0..2 {
+                        let pairs = _mm256_maddubs_epi16(av, wv[h]);
+                        dots[h][t] = _mm256_add_epi32(dots[h][t], _mm256_madd_epi16(pairs, ones));
+                    }
+                }
+            }
+            for h in 0..2 {
+                let dw = load_f32x8(&w.scale[at].0[h * 8..h * 8 + 8]);
+                for t in 0..NT {
+                    let s = _mm256_mul_ps(dw, _mm256_set1_ps(d[t * nb + b]));
+                    acc[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[h][t]), s, acc[h][t]);
+                }
+            }
+        }
+        for h in 0..2 {
+            let col = g * LANES + h * 8;
+            let bias = load_f32x8(&bias[col..col + 8]);
+            for t in 0..NT {
+                let at = t * w.rows + col;
+                store_f32x8(&mut y[at..at + 8], _mm256_add_ps(acc[h][t], bias));
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn load_u8x32(s: &[u8]) -> __m256i {
+        assert_eq!(s.len(), 32);
+        // SAFETY: `s` holds exactly 32 bytes (asserted).
+        unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn load_i32x8(s: &[i32]) -> __m256i {
+        assert_eq!(s.len(), 8);
+        // SAFETY: `s` holds exactly 8 ints (asserted).
+        unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn load_f32x8(s: &[f32]) -> __m256 {
+        assert_eq!(s.len(), 8);
+        // SAFETY: `s` holds exactly 8 floats (asserted).
+        unsafe { _mm256_loadu_ps(s.as_ptr()) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn store_f32x8(s: &mut [f32], v: __m256) {
+        assert_eq!(s.len(), 8);
+        // SAFETY: `s` holds exactly 8 floats (asserted) and is borrowed mutably.
+        unsafe { _mm256_storeu_ps(s.as_mut_ptr(), v) }
+    }
 }
