@@ -49,8 +49,9 @@ pub const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc67394
 /// Embedding dimension.
 pub const DIM: usize = 384;
 
-/// Tokens a forward pass gathers from several windows before it runs; big enough to
-/// amortise unpacking the weights, small enough to spread a batch over threads.
+/// Tokens a forward pass gathers from several windows before it runs: enough for each
+/// weight vector to serve many tokens while in cache, few enough to spread a batch over
+/// threads.
 const BATCH_TOKENS: usize = 512;
 
 /// The instruction prefix e5 models were trained with: search queries and the passages

@@ -1,7 +1,7 @@
 //! The 12-layer BERT encoder of multilingual-e5-small over Q4 weights.
 //!
 //! A forward pass takes several token sequences ("segments") at once, stacked into one
-//! `[tokens, hidden]` matrix, so that every weight row is unpacked once for all of them;
+//! `[tokens, hidden]` matrix, so that each weight is read once for all of them;
 //! attention stays within each segment. Every output row depends only on its own segment,
 //! so results do not depend on how segments are grouped — that is what makes batch results
 //! independent of the thread count.
@@ -264,8 +264,13 @@ impl Bert {
 
     /// Multi-head scaled dot-product attention over one segment.
     /// `qkv` is `[len, 3·hidden]` (queries, keys, values side by side); writes `ctx`.
+    ///
+    /// Queries go four at a time through the scores and two at a time through the weighted
+    /// sum of values: each key or value vector loaded serves several queries, and the sums
+    /// of different queries are independent, so additions do not wait on each other.
     #[inline(always)]
     fn attention(&self, qkv: &[f32], ctx: &mut [f32], s: &mut AttentionScratch) {
+        const QUERIES: usize = 4;
         let h = self.h.hidden;
         let len = qkv.len() / (3 * h);
         // Rows padded to whole vectors so the score loop has no scalar tail.
@@ -274,7 +279,7 @@ impl Bert {
         s.keys_t.clear();
         s.keys_t.resize(HEAD_DIM * padded, 0.0);
         s.scores.clear();
-        s.scores.resize(padded, 0.0);
+        s.scores.resize(QUERIES * padded, 0.0);
         let row = |j: usize, part: usize, off: usize| -> &[f32; HEAD_DIM] {
             let at = j * 3 * h + part * h + off;
             qkv[at..at + HEAD_DIM].try_into().expect("head slice")
@@ -287,36 +292,56 @@ impl Bert {
                     s.keys_t[e * padded + j] = k;
                 }
             }
-            for i in 0..len {
-                let q = row(i, 0, off);
-                let scores = &mut s.scores[..padded];
-                // Eight keys at a time, accumulated in one register over the head width.
-                for (jc, out) in scores.chunks_exact_mut(8).enumerate() {
-                    let mut acc = [0.0f32; 8];
-                    for (e, &qe) in q.iter().enumerate() {
+            for i0 in (0..len).step_by(QUERIES) {
+                let nq = QUERIES.min(len - i0);
+                let mut q = [[0.0f32; HEAD_DIM]; QUERIES];
+                for (qi, q) in q.iter_mut().enumerate().take(nq) {
+                    for (d, &v) in q.iter_mut().zip(row(i0 + qi, 0, off)) {
+                        *d = v * scale;
+                    }
+                }
+                for jc in 0..padded / 8 {
+                    let mut acc = [[0.0f32; 8]; QUERIES];
+                    for e in 0..HEAD_DIM {
                         let k = &s.keys_t[e * padded + jc * 8..e * padded + jc * 8 + 8];
-                        for (a, &k) in acc.iter_mut().zip(k) {
-                            *a += qe * k;
+                        for (acc, q) in acc.iter_mut().zip(&q) {
+                            for (a, &k) in acc.iter_mut().zip(k) {
+                                *a += q[e] * k;
+                            }
                         }
                     }
-                    for (o, a) in out.iter_mut().zip(acc) {
-                        *o = a * scale;
+                    for (qi, acc) in acc.iter().enumerate() {
+                        let at = qi * padded + jc * 8;
+                        s.scores[at..at + 8].copy_from_slice(acc);
                     }
                 }
-                let scores = &mut scores[..len];
-                let max = scores.iter().fold(f32::NEG_INFINITY, |m, &p| m.max(p));
-                for p in scores.iter_mut() {
-                    *p = math::exp(*p - max);
-                }
-                let inv = 1.0 / math::sum(scores);
-                let mut acc = [0.0f32; HEAD_DIM];
-                for (j, &p) in scores.iter().enumerate() {
-                    for (a, &v) in acc.iter_mut().zip(row(j, 2, off)) {
-                        *a += p * v;
+                let mut inv = [0.0f32; QUERIES];
+                for (qi, inv) in inv.iter_mut().enumerate().take(nq) {
+                    let scores = &mut s.scores[qi * padded..qi * padded + len];
+                    let max = scores.iter().fold(f32::NEG_INFINITY, |m, &p| m.max(p));
+                    for p in scores.iter_mut() {
+                        *p = math::exp(*p - max);
                     }
+                    *inv = 1.0 / math::sum(scores);
                 }
-                for (o, a) in ctx[i * h + off..i * h + off + HEAD_DIM].iter_mut().zip(acc) {
-                    *o = a * inv;
+                for pair in (0..nq).step_by(2) {
+                    let mut acc = [[0.0f32; HEAD_DIM]; 2];
+                    for j in 0..len {
+                        let v = row(j, 2, off);
+                        for (u, acc) in acc.iter_mut().enumerate() {
+                            let p = s.scores[(pair + u) * padded + j];
+                            for (a, &v) in acc.iter_mut().zip(v) {
+                                *a += p * v;
+                            }
+                        }
+                    }
+                    for (u, acc) in acc.iter().enumerate().take(nq - pair) {
+                        let i = i0 + pair + u;
+                        let out = &mut ctx[i * h + off..i * h + off + HEAD_DIM];
+                        for (o, &a) in out.iter_mut().zip(acc) {
+                            *o = a * inv[pair + u];
+                        }
+                    }
                 }
             }
         }
