@@ -351,8 +351,8 @@ impl Bert {
 /// Head width of multilingual-e5-small (384 / 12); fixed so the attention loops unroll.
 pub(crate) const HEAD_DIM: usize = 32;
 
-/// Buffers reused across forward passes on the same thread (a pass over 512 tokens needs
-/// ~6 MB; allocating them afresh each time showed up as page faults in profiles).
+/// Buffers reused across forward passes on the same thread (≈ 9 MB for a pass over 512
+/// tokens, kept per thread; allocating them afresh each time showed up as page faults).
 #[derive(Default)]
 struct Workspace {
     x: Vec<f32>,
