@@ -81,19 +81,14 @@ impl Q4Matrix {
             nibbles.extend(lo.iter().zip(&hi).map(|(&l, &h)| l | (h << 4)));
             scales.extend([d0, d1]);
         }
-        let mut m = Q4Matrix {
+        Q4Matrix {
             rows,
             cols,
+            #[cfg(target_arch = "x86_64")]
+            grouped: crate::simd::GroupedWeights::new(rows, cols, &nibbles, &scales),
             nibbles,
             scales,
-            #[cfg(target_arch = "x86_64")]
-            grouped: None,
-        };
-        #[cfg(target_arch = "x86_64")]
-        {
-            m.grouped = crate::simd::GroupedWeights::new(&m);
         }
-        m
     }
 
     fn row_nibbles(&self, r: usize) -> &[u8] {

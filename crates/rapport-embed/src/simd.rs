@@ -18,7 +18,9 @@ use std::arch::x86_64::*;
 use std::sync::OnceLock;
 
 use crate::format::QK;
-use crate::quant::{Q4Matrix, QuantActs};
+#[cfg(doc)]
+use crate::quant::Q4Matrix;
+use crate::quant::QuantActs;
 
 /// Output rows per vector (int32 lanes of a 512-bit register).
 const LANES: usize = 16;
@@ -85,13 +87,14 @@ pub(crate) struct GroupedWeights {
 
 impl GroupedWeights {
     /// `None` when the CPU lacks AVX2 or the rows are not whole groups of 16.
-    pub(crate) fn new(m: &Q4Matrix) -> Option<Self> {
-        if !has_avx2_fma() || !m.rows.is_multiple_of(LANES) {
+    /// Built from [`Q4Matrix`]'s packed nibbles and block scales.
+    pub(crate) fn new(rows: usize, cols: usize, nibbles: &[u8], scales: &[f32]) -> Option<Self> {
+        if !has_avx2_fma() || !rows.is_multiple_of(LANES) {
             return None;
         }
-        let nb = m.cols / QK;
+        let nb = cols / QK;
         let weight = |r: usize, j: usize| -> i8 {
-            let packed = m.nibbles[r * m.cols / 2 + (j / 64) * 32 + j % 32];
+            let packed = nibbles[r * cols / 2 + (j / 64) * 32 + j % 32];
             let nibble = if j % 64 < 32 {
                 packed & 0x0f
             } else {
@@ -99,7 +102,7 @@ impl GroupedWeights {
             };
             nibble as i8 - 8
         };
-        let groups = m.rows / LANES;
+        let groups = rows / LANES;
         let mut q = Vec::with_capacity(groups * nb * GROUPS);
         let mut scale = Vec::with_capacity(groups * nb);
         let mut corr = Vec::with_capacity(groups * nb);
@@ -114,20 +117,18 @@ impl GroupedWeights {
                     }
                     q.push(Bytes(v));
                 }
-                let rows = g * LANES..(g + 1) * LANES;
-                scale.push(F32s(std::array::from_fn(|l| {
-                    m.scales[(rows.start + l) * nb + b]
-                })));
+                let first = g * LANES;
+                scale.push(F32s(std::array::from_fn(|l| scales[(first + l) * nb + b])));
                 corr.push(I32s(std::array::from_fn(|l| {
                     -128 * (0..QK)
-                        .map(|j| weight(rows.start + l, b * QK + j) as i32)
+                        .map(|j| weight(first + l, b * QK + j) as i32)
                         .sum::<i32>()
                 })));
             }
         }
         Some(GroupedWeights {
-            rows: m.rows,
-            cols: m.cols,
+            rows,
+            cols,
             q,
             scale,
             corr,
