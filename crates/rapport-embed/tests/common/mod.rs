@@ -16,10 +16,14 @@ pub fn encoder() -> Option<&'static Encoder> {
         Some(Encoder::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
     });
     if enc.is_none() {
-        eprintln!(
-            "skipping: model file not found at {}; run `rapport models fetch`",
-            default_model_dir().join(MODEL_FILE).display()
-        );
+        // Once per test binary: property tests call this for every case.
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            eprintln!(
+                "skipping: model file not found at {}; run `rapport models fetch`",
+                default_model_dir().join(MODEL_FILE).display()
+            )
+        });
     }
     enc.as_ref()
 }
