@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
+use rapport_embed::{Encoder, Prefix};
 use rapport_text::{Analysis, Engine, ThemeDoc};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -27,6 +28,45 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub semantic: SemanticArgs,
+}
+
+/// The semantic tier (multilingual-e5-small embeddings): slower, better across languages
+/// and domains. Falls back to the fast tier, with a log line, when the model is absent.
+#[derive(Debug, clap::Args)]
+pub struct SemanticArgs {
+    /// Use the semantic tier (needs `rapport models fetch`).
+    #[arg(long)]
+    pub semantic: bool,
+    /// Model directory (default: $RAPPORT_MODEL_DIR, else ~/.local/share/rapport/models).
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+}
+
+impl SemanticArgs {
+    /// The encoder when `--semantic` was asked for and the model loads.
+    fn encoder(&self) -> Option<Encoder> {
+        if !self.semantic {
+            return None;
+        }
+        let dir = self
+            .model_dir
+            .clone()
+            .unwrap_or_else(rapport_embed::default_model_dir);
+        let path = dir.join(rapport_embed::MODEL_FILE);
+        match Encoder::load(&path) {
+            Ok(e) => Some(e),
+            Err(err) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    error = %err,
+                    "semantic tier unavailable (run `rapport models fetch`); using the fast tier"
+                );
+                None
+            }
+        }
+    }
 }
 
 /// Print corpus themes as JSON.
@@ -35,6 +75,8 @@ pub struct ThemesArgs {
     /// Input JSON Lines file, or `-` for standard input.
     #[arg(long, default_value = "-")]
     pub input: PathBuf,
+    #[command(flatten)]
+    pub semantic: SemanticArgs,
 }
 
 /// Lines analysed per parallel chunk: large enough to keep every core busy, small enough
@@ -255,6 +297,7 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let (mut input, len) = open_input(&args.input)?;
     let mut output = open_output(&args.output)?;
     let engine = Engine::global();
+    let encoder = args.semantic.encoder();
     let pb = progress_bar(len);
     let started = Instant::now();
     let (mut lines, mut errors, mut bytes) = (0usize, 0usize, 0u64);
@@ -263,12 +306,39 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     while read_chunk(&mut *input, &mut chunk, &mut bytes).context("reading input")? {
         let first_line = lines + 1;
         let results: Vec<(Vec<u8>, Option<String>)> = pool.install(|| {
+            // Semantic tier: embed the chunk's texts (PII already blanked by a fast pass) in
+            // one parallel batch.
+            let embeddings: Vec<Option<Vec<f32>>> = match &encoder {
+                None => vec![None; chunk.len()],
+                Some(enc) => {
+                    let redacted: Vec<Option<String>> = chunk
+                        .par_iter()
+                        .map(|raw| {
+                            parse_analyze_line(raw).ok().map(|r| {
+                                engine.analyze(&r.text, r.language.as_deref()).redacted_text
+                            })
+                        })
+                        .collect();
+                    let texts: Vec<&str> = redacted.iter().flatten().map(String::as_str).collect();
+                    let mut embs = enc.embed_batch(&texts, Prefix::Query).into_iter();
+                    redacted
+                        .iter()
+                        .map(|r| r.as_ref().and_then(|_| embs.next()))
+                        .collect()
+                }
+            };
             chunk
                 .par_iter()
+                .zip(embeddings.par_iter())
                 .enumerate()
-                .map(|(i, raw)| match parse_analyze_line(raw) {
+                .map(|(i, (raw, emb))| match parse_analyze_line(raw) {
                     Ok(rec) => {
-                        let mut a = engine.analyze(&rec.text, rec.language.as_deref());
+                        let mut a = match emb {
+                            Some(e) => {
+                                engine.analyze_with_embedding(&rec.text, rec.language.as_deref(), e)
+                            }
+                            None => engine.analyze(&rec.text, rec.language.as_deref()),
+                        };
                         let mut json = Vec::with_capacity(512 + 2 * rec.text.len());
                         write_output_line(&mut json, &rec.id, &a).expect("analysis serialises");
                         (json, Some(std::mem::take(&mut a.language)))
@@ -308,7 +378,8 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let secs = started.elapsed().as_secs_f64();
     let langs: Vec<String> = languages.iter().map(|(k, v)| format!("{k}={v}")).collect();
     eprintln!(
-        "rapport analyze: {lines} lines, {} analysed, {errors} errors, {:.2}s ({:.0} texts/s, {} threads); languages: {}",
+        "rapport analyze{}: {lines} lines, {} analysed, {errors} errors, {:.2}s ({:.0} texts/s, {} threads); languages: {}",
+        if encoder.is_some() { " --semantic" } else { "" },
         lines - errors,
         secs,
         lines as f64 / secs.max(1e-9),
@@ -353,7 +424,24 @@ pub fn run_themes(args: ThemesArgs) -> anyhow::Result<()> {
             period: r.period.clone(),
         })
         .collect();
-    let themes = rapport_text::themes_from(&docs);
+    let themes = match args.semantic.encoder() {
+        Some(enc) => {
+            let texts: Vec<&str> = analyses.iter().map(|a| a.redacted_text.as_str()).collect();
+            let pb = progress_bar(Some(texts.len() as u64));
+            let mut embeddings = Vec::with_capacity(texts.len());
+            for part in texts.chunks(256) {
+                embeddings.extend(enc.embed_batch(part, Prefix::Query));
+                if let Some(pb) = &pb {
+                    pb.inc(part.len() as u64);
+                }
+            }
+            if let Some(pb) = pb {
+                pb.finish_and_clear();
+            }
+            rapport_text::semantic_themes(&docs, &embeddings, &Default::default())
+        }
+        None => rapport_text::themes_from(&docs),
+    };
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &themes).context("writing themes")?;
     writeln!(out).context("writing themes")?;

@@ -16,6 +16,7 @@ mod analyze;
 mod bench;
 mod data;
 mod import;
+mod models;
 mod qa;
 
 #[derive(Debug, Parser)]
@@ -77,6 +78,9 @@ enum Command {
     ExportCustomer(data::CustomerArgs),
     /// Delete everything stored about one customer (data-subject erasure request).
     PurgeCustomer(data::CustomerArgs),
+    /// The semantic tier's model file: fetch it, check it.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +126,14 @@ struct ServeArgs {
     /// and handed back to the queue.
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     shutdown_grace_secs: u32,
+    /// Seconds after which a request still running is answered 503 (a bound for requests
+    /// caught by a database that stopped answering mid-query).
+    #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u32,
+    /// Folder of the semantic tier's model file (default: $RAPPORT_MODEL_DIR, else
+    /// ~/.local/share/rapport/models); without the file the fast tier answers alone.
+    #[arg(long)]
+    model_dir: Option<PathBuf>,
 }
 
 /// Outgoing e-mail (survey invitations and reminders).
@@ -166,6 +178,11 @@ struct DemoArgs {
     seed_only: bool,
     #[command(flatten)]
     mail: MailArgs,
+    /// Folder of the semantic tier's model file (default: $RAPPORT_MODEL_DIR, else
+    /// ~/.local/share/rapport/models); when present, the demo's texts are embedded in the
+    /// background.
+    #[arg(long)]
+    model_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +265,7 @@ fn main() -> anyhow::Result<()> {
         Command::Themes(args) => analyze::run_themes(args),
         Command::Qa(args) => qa::run(args),
         Command::Bench(BenchCommand::Qa(args)) => bench::qa::run(args),
+        Command::Models(c) => models::run(c),
         other => tokio::runtime::Runtime::new()?.block_on(run(other)),
     }
 }
@@ -274,6 +292,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Analyze(_)
         | Command::Themes(_)
         | Command::Qa(_)
+        | Command::Models(_)
         | Command::Bench(BenchCommand::Qa(_)) => unreachable!("handled synchronously"),
     }
 }
@@ -309,6 +328,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.db_acquire_timeout =
         std::time::Duration::from_millis(a.db_acquire_timeout_ms.max(1).into());
     config.shutdown_grace = std::time::Duration::from_secs(a.shutdown_grace_secs.into());
+    config.request_timeout = std::time::Duration::from_secs(a.request_timeout_secs.max(1).into());
+    config.model_dir = Some(a.model_dir.unwrap_or_else(rapport_embed::default_model_dir));
     a.mail.apply(&mut config);
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;
@@ -379,6 +400,7 @@ async fn demo(a: DemoArgs) -> anyhow::Result<()> {
     }
     let mut config = Config::new(url, a.addr);
     config.demo = true;
+    config.model_dir = Some(a.model_dir.unwrap_or_else(rapport_embed::default_model_dir));
     a.mail.apply(&mut config);
     let app = Application::build_with_store(config, store).await?;
     println!();

@@ -53,12 +53,19 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let port = listener.local_addr()?.port();
+        let semantic = match config.model_dir.clone() {
+            Some(dir) => tokio::task::spawn_blocking(move || crate::semantic::Semantic::load(&dir))
+                .await
+                .context("loading the semantic model")?,
+            None => None,
+        };
         let state = AppState {
             metrics: Arc::new(Metrics::new(store.backend().as_str())),
             store,
             i18n: Arc::new(I18n::load()),
             config: Arc::new(config),
             wake: Arc::new(tokio::sync::Notify::new()),
+            semantic,
         };
         Ok(Self {
             listener,
@@ -91,6 +98,10 @@ impl Application {
             std::process::id(),
             crate::auth::secrets::random_hex(4)
         );
+        let backfill = tokio::spawn(crate::semantic::backfill(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let worker = tokio::spawn(crate::jobs::run_worker(
             self.state.clone(),
             worker_id,
@@ -128,6 +139,7 @@ impl Application {
         };
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = backfill.await;
         self.state.store.close().await;
         served
     }
@@ -151,6 +163,7 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::html_errors,
@@ -176,6 +189,23 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Answers 503 when a request runs past `request_timeout`. Without it, a request whose query
+/// was sent just before the network to the database went silent would wait for TCP to give up
+/// (many minutes); dropping it also drops its connection.
+async fn request_timeout(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(s.config.request_timeout, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(timeout = ?s.config.request_timeout, "request timed out");
+            ApiError::TimedOut.into_response()
+        }
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -33,6 +33,11 @@ pub struct Config {
     /// On shutdown, how long requests in flight and the running job may take to finish; then
     /// the job is stopped and handed back to the queue, and unfinished requests are dropped.
     pub shutdown_grace: std::time::Duration,
+    /// The longest a request may take before it is answered 503 (`timeout`): a bound for
+    /// requests caught in a database that stopped answering mid-query.
+    pub request_timeout: std::time::Duration,
+    /// Where the semantic tier's model file is looked for (`None`: the tier is off).
+    pub model_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -51,6 +56,8 @@ impl Config {
             job_lease: chrono::Duration::seconds(120),
             db_acquire_timeout: rapport_storage::PoolOptions::default().acquire_timeout,
             shutdown_grace: std::time::Duration::from_secs(20),
+            request_timeout: std::time::Duration::from_secs(30),
+            model_dir: None,
         }
     }
 
@@ -89,6 +96,7 @@ impl std::fmt::Debug for Config {
             .field("job_lease", &self.job_lease)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }

@@ -14,6 +14,7 @@ pub mod frontline;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod semantic;
 pub mod state;
 pub mod web;
 

@@ -14,4 +14,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the background worker when new jobs are queued.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The semantic tier, when its model file is installed.
+    pub semantic: Option<Arc<crate::semantic::Semantic>>,
 }

@@ -480,6 +480,7 @@ async fn quarterly_pulses_open_once(db: testing::TestDb) {
         metrics: std::sync::Arc::new(rapport_server::metrics::Metrics::new("test")),
         config: std::sync::Arc::new(config),
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+        semantic: None,
     };
     let now = chrono::Utc::now();
     let (a, b) = tokio::join!(

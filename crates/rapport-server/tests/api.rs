@@ -814,6 +814,12 @@ fn routes(f: &Fixture, tag: &str) -> Vec<(Method, String, Access, Option<Value>)
         (m("GET"), "/api/v1/metrics".into(), Members, None),
         (
             m("GET"),
+            "/api/v1/search/similar?text=waited%20an%20hour".into(),
+            Leads,
+            None,
+        ),
+        (
+            m("GET"),
             format!("/api/v1/responses/{}", f.response),
             Leads,
             None,

@@ -421,6 +421,7 @@ async fn breaches_escalate_and_notify(db: testing::TestDb) {
         metrics: std::sync::Arc::new(rapport_server::metrics::Metrics::new("test")),
         config: std::sync::Arc::new(w.config.clone()),
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+        semantic: None,
     };
     rapport_server::jobs::cases::sweep(&state).await.unwrap();
     // The lead asked for a morning digest: the 08:00 sweep sends one, a second sweep does not.

@@ -58,6 +58,7 @@ async fn world_with(
         metrics: Arc::new(rapport_server::metrics::Metrics::new("test")),
         config: Arc::new(config),
         wake: Arc::new(tokio::sync::Notify::new()),
+        semantic: None,
     };
     let (stop, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(rapport_server::jobs::run_worker(

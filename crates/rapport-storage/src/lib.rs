@@ -12,6 +12,7 @@ mod error;
 pub mod frontline;
 mod postgres;
 mod rows;
+pub mod semantic;
 mod sql_impl;
 mod sql_voc;
 mod sqlite;
@@ -30,6 +31,7 @@ pub use closed_loop::{ClosedLoopStore, DeliveryToSend, DueSurveyFollowup};
 pub use error::{StorageError, StorageResult};
 pub use frontline::{ConversationAnalysis, ConversationFilter, FrontlineStore, StoredTranscript};
 pub use postgres::PgStore;
+pub use semantic::{EmbeddedText, SemanticStore, StoredEmbedding};
 pub use sqlite::SqliteStore;
 
 /// Who is making a change, for the audit log. `user_id` is `None` for the CLI and the system.
@@ -94,7 +96,7 @@ pub struct CustomerPage {
 
 #[async_trait]
 pub trait Storage:
-    ClosedLoopStore + FrontlineStore + AmbassadorshipStore + Send + Sync + 'static
+    ClosedLoopStore + FrontlineStore + AmbassadorshipStore + SemanticStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;

@@ -35,3 +35,4 @@ crate::sql_impl::storage_impl!(PgStore, sqlx::Postgres, Backend::Postgres);
 crate::closed_loop::closed_loop_impl!(PgStore);
 crate::frontline::frontline_impl!(PgStore);
 crate::ambassadorship::ambassadorship_impl!(PgStore);
+crate::semantic::semantic_impl!(PgStore);

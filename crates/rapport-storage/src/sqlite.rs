@@ -45,3 +45,4 @@ crate::sql_impl::storage_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
 crate::closed_loop::closed_loop_impl!(SqliteStore);
 crate::frontline::frontline_impl!(SqliteStore);
 crate::ambassadorship::ambassadorship_impl!(SqliteStore);
+crate::semantic::semantic_impl!(SqliteStore);

@@ -11,7 +11,9 @@
 //! - `model_en.bin`: trained on TweetEval sentiment *test* (the train split is not in
 //!   `../shared`), evaluated on TweetEval *val*;
 //! - `model_he.bin`: trained on the Hebrew train split, evaluated on dev;
-//! - `model_dense.bin`: lexicon/rule features only, trained on both; used for Greek.
+//! - `model_dense.bin`: lexicon/rule features only, trained on both; used for Greek;
+//! - with `--semantic`: `semantic_sentiment.bin` and `semantic_emotion.bin`, heads over
+//!   multilingual-e5-small embeddings (needs `rapport models fetch`), see [`semantic`].
 //!
 //! The lexicon-derived files are compiled into the engine, so after changing them rebuild and
 //! run again before trusting the Greek figures.
@@ -24,10 +26,14 @@ use anyhow::{bail, Context};
 use rapport_text::model::{Features, LinearModel, TrainOptions};
 use rapport_text::{Engine, Polarity};
 
+mod semantic;
+
 struct Args {
     data: PathBuf,
     out: PathBuf,
     eval_only: bool,
+    semantic: bool,
+    model: Option<PathBuf>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -35,6 +41,8 @@ fn parse_args() -> anyhow::Result<Args> {
         data: PathBuf::from("../shared/data"),
         out: PathBuf::from("crates/rapport-text/data"),
         eval_only: false,
+        semantic: false,
+        model: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -42,8 +50,12 @@ fn parse_args() -> anyhow::Result<Args> {
             "--data" => a.data = it.next().context("--data needs a path")?.into(),
             "--out" => a.out = it.next().context("--out needs a path")?.into(),
             "--eval-only" => a.eval_only = true,
+            "--semantic" => a.semantic = true,
+            "--model" => a.model = Some(it.next().context("--model needs a path")?.into()),
             "-h" | "--help" => {
-                println!("usage: rapport-train [--data DIR] [--out DIR] [--eval-only]");
+                println!(
+                    "usage: rapport-train [--data DIR] [--out DIR] [--eval-only] [--semantic [--model FILE]]"
+                );
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?}"),
@@ -291,6 +303,9 @@ fn cx_sample(path: &Path) -> anyhow::Result<Vec<(String, String, usize)>> {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
+    if args.semantic {
+        return semantic::run(&args);
+    }
     let en_dir = args.data.join("en-tweeteval/sentiment");
     let he_dir = args.data.join("he-sentiment");
     let el_lex = args.data.join("el-lexicon/greek_sentiment_lexicon.tsv");

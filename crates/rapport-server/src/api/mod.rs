@@ -9,6 +9,7 @@ mod inbound;
 mod journeys;
 pub(crate) mod metrics;
 mod people;
+mod search;
 pub mod surveys;
 mod tokens;
 mod webhooks;
@@ -117,6 +118,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhooks::routes())
         .merge(frontline::routes())
         .merge(ambassadorship::routes())
+        .merge(search::routes())
         .split_for_parts();
     // Signed by the sender rather than authenticated by token, so outside the documented API.
     let router = router.route(

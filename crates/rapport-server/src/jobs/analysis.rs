@@ -24,10 +24,25 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
     };
     let settings = state.store.org_settings(org).await?;
     // The engine is CPU work; keep it off the async threads.
-    let analysis =
-        tokio::task::spawn_blocking(move || rapport_text::Engine::global().analyze(&comment, None))
+    let text = comment.clone();
+    let mut analysis =
+        tokio::task::spawn_blocking(move || rapport_text::Engine::global().analyze(&text, None))
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
+    // The semantic tier reads the redacted text (no personal data goes into a vector) and
+    // refines sentiment and emotions.
+    let mut embedding = None;
+    if let Some(sem) = &state.semantic {
+        if let Some(e) = sem.embed(vec![analysis.redacted_text.clone()]).await.pop() {
+            let e2 = e.clone();
+            analysis = tokio::task::spawn_blocking(move || {
+                rapport_text::Engine::global().analyze_with_embedding(&comment, None, &e2)
+            })
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+            embedding = Some(e);
+        }
+    }
     let result = ResponseAnalysis {
         language: analysis.language.clone(),
         sentiment_label: analysis
@@ -45,6 +60,17 @@ pub async fn analyze_response(state: &AppState, job: &Job) -> Result<(), JobErro
         .store
         .set_response_analysis(response.id, &result)
         .await?;
+    if let Some(e) = embedding {
+        state
+            .store
+            .put_response_embedding(
+                org,
+                response.id,
+                crate::semantic::MODEL_NAME,
+                &crate::semantic::quantize(&e),
+            )
+            .await?;
+    }
     // The response as now stored (a redacted comment replaces the original), without reading
     // it back.
     let mut response = response;

@@ -110,6 +110,7 @@ async fn analyze_conversation(state: &AppState, job: &Job) -> Result<(), JobErro
         .as_i64()
         .ok_or_else(|| JobError::Permanent("payload lacks conversation".into()))?;
     crate::frontline::analyse_stored(state, org, rapport_domain::ConversationId(id)).await?;
+    crate::semantic::embed_conversation(state, org, rapport_domain::ConversationId(id)).await?;
     Ok(())
 }
 
