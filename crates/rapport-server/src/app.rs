@@ -163,7 +163,10 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::html_errors,

@@ -3,6 +3,8 @@
 //!
 //! The outage is made by a TCP proxy between the server and PostgreSQL (the shared server keeps
 //! running): cutting it closes every connection and refuses new ones, as a stopped database does.
+//! A partition (connections stay open, nothing moves) is tested the same way: requests caught
+//! mid-query end at the request timeout, new ones fail at the connection wait.
 //! Runs only when `RAPPORT_TEST_DATABASE_URL` is set; `RAPPORT_OUTAGE_SECS` lengthens the outage.
 
 mod common;
@@ -15,14 +17,19 @@ use rapport_domain::model::*;
 use rapport_domain::*;
 use rapport_storage::{testing, Actor};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// A TCP proxy to `upstream` on a fixed local port that can be cut and restored.
+/// A TCP proxy to `upstream` on a fixed local port that can be cut and restored (a stopped
+/// database), or stalled and resumed (a network partition: connections stay open, no bytes move).
 struct Proxy {
     port: u16,
     upstream: String,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    stalled: Arc<watch::Sender<bool>>,
 }
 
 impl Proxy {
@@ -33,20 +40,32 @@ impl Proxy {
             port,
             upstream,
             tasks: Arc::default(),
+            stalled: Arc::new(watch::channel(false).0),
         };
         proxy.serve(listener);
         proxy
     }
 
     fn serve(&self, listener: TcpListener) {
-        let (upstream, tasks) = (self.upstream.clone(), self.tasks.clone());
+        let (upstream, tasks, stalled) = (
+            self.upstream.clone(),
+            self.tasks.clone(),
+            self.stalled.clone(),
+        );
         let accept = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 let upstream = upstream.clone();
+                let mut flowing = stalled.subscribe();
                 let pipe = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    if flowing.wait_for(|s| !*s).await.is_err() {
+                        return;
                     }
+                    let Ok(server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let (cr, cw) = client.into_split();
+                    let (sr, sw) = server.into_split();
+                    tokio::join!(pump(cr, sw, flowing.clone()), pump(sr, cw, flowing));
                 });
                 tasks.lock().unwrap().push(pipe);
             }
@@ -71,6 +90,32 @@ impl Proxy {
         }
         panic!("cannot listen on 127.0.0.1:{} again", self.port);
     }
+
+    fn stall(&self, stalled: bool) {
+        self.stalled.send_replace(stalled);
+    }
+}
+
+/// Copies bytes one way, holding them while the proxy is stalled.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut flowing: watch::Receiver<bool>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if flowing.wait_for(|s| !*s).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outage {
+    /// PostgreSQL stopped: connections closed, new ones refused.
+    Stopped,
+    /// The network to PostgreSQL drops everything: connections hang.
+    Partitioned,
 }
 
 /// `scheme://user@host:port/db?q` → (`host:port`, the URL with `127.0.0.1:{port}` instead).
@@ -105,7 +150,16 @@ async fn timed(req: reqwest::RequestBuilder) -> (u16, Value, Duration) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_outage_fails_fast_and_recovers() {
+async fn database_stopped_fails_fast_and_recovers() {
+    outage(Outage::Stopped).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_partitioned_fails_fast_and_recovers() {
+    outage(Outage::Partitioned).await;
+}
+
+async fn outage(mode: Outage) {
     let Some(mut db) = testing::postgres().await else {
         eprintln!(
             "skipping the database outage test: {} is not set",
@@ -117,7 +171,13 @@ async fn database_outage_fails_fast_and_recovers() {
     let proxy = Proxy::start(upstream).await;
     db.url = via_proxy(&db.url, proxy.port).1;
     let acquire = Duration::from_millis(1000);
-    let app = TestApp::spawn_on(db, |c| c.db_acquire_timeout = acquire).await;
+    let fast = acquire + Duration::from_millis(1500);
+    let request_timeout = Duration::from_secs(3);
+    let app = TestApp::spawn_on(db, |c| {
+        c.db_acquire_timeout = acquire;
+        c.request_timeout = request_timeout;
+    })
+    .await;
 
     let org = app.org("outage").await;
     let admin = app
@@ -180,8 +240,15 @@ async fn database_outage_fails_fast_and_recovers() {
     let (s, _, _) = timed(client.get(app.url("/readyz"))).await;
     assert_eq!(s, 200);
 
-    // The database goes away.
-    proxy.cut();
+    // The database goes away while submissions are in flight.
+    let in_flight: Vec<_> = (0..20)
+        .map(|i| tokio::spawn(timed(submit(&format!("in-flight-{i}")))))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    match mode {
+        Outage::Stopped => proxy.cut(),
+        Outage::Partitioned => proxy.stall(true),
+    }
     let outage = Duration::from_secs(
         std::env::var("RAPPORT_OUTAGE_SECS")
             .ok()
@@ -189,9 +256,28 @@ async fn database_outage_fails_fast_and_recovers() {
             .unwrap_or(5),
     );
     let cut_at = Instant::now();
-    let fast = acquire + Duration::from_millis(1500);
     let mut rounds = 0;
     let mut slowest = Duration::ZERO;
+    let mut in_flight_ok = vec![];
+    let mut slowest_in_flight = Duration::ZERO;
+    for (i, r) in in_flight.into_iter().enumerate() {
+        let (s, body, took) = r.await.unwrap();
+        // Stopped: their queries fail at once. Partitioned: they hang until the request
+        // timeout, or fail at the connection wait if they had not got one yet.
+        let code = &body["error"]["code"];
+        assert!(
+            s == 201 || (s == 503 && (code == "unavailable" || code == "timeout")),
+            "a submission in flight at the cut: {s} {body}"
+        );
+        assert!(
+            took < request_timeout + fast,
+            "a submission in flight at the cut took {took:?}"
+        );
+        slowest_in_flight = slowest_in_flight.max(took);
+        if s == 201 {
+            in_flight_ok.push(i);
+        }
+    }
     while rounds == 0 || cut_at.elapsed() < outage {
         rounds += 1;
         // A burst of submissions, as from many clients at once: every one fails fast.
@@ -227,7 +313,10 @@ async fn database_outage_fails_fast_and_recovers() {
     }
 
     // The database comes back: the same server serves again, without a restart.
-    proxy.restore().await;
+    match mode {
+        Outage::Stopped => proxy.restore().await,
+        Outage::Partitioned => proxy.stall(false),
+    }
     let back = Instant::now();
     loop {
         let (s, _, _) = timed(client.get(app.url("/readyz"))).await;
@@ -241,8 +330,11 @@ async fn database_outage_fails_fast_and_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "outage of {outage:?}: {rounds} rounds of requests answered 503 in at most {slowest:?} \
-         (acquire timeout {acquire:?}); ready again {:?} after the database returned",
+        "{mode:?} for {outage:?}: {} of 20 in flight stored, the others \
+         answered 503 within {slowest_in_flight:?}; {rounds} rounds of requests \
+         answered 503 in at most {slowest:?} (acquire timeout {acquire:?}); ready again {:?} \
+         after the database returned",
+        in_flight_ok.len(),
         back.elapsed()
     );
     let (s, body, _) = timed(submit("during-1-0")).await;
@@ -252,6 +344,16 @@ async fn database_outage_fails_fast_and_recovers() {
     );
     let (s, body, _) = timed(submit("before")).await;
     assert_eq!((s, body["created"].clone()), (200, json!(false)), "{body}");
+    // Clients retry what was refused: each is stored once, whether or not it had been
+    // committed before its connection died.
+    for i in 0..20 {
+        let (s, body, _) = timed(submit(&format!("in-flight-{i}"))).await;
+        if in_flight_ok.contains(&i) {
+            assert_eq!((s, &body["created"]), (200, &json!(false)), "{body}");
+        } else {
+            assert!(s == 200 || s == 201, "{s} {body}");
+        }
+    }
     let (s, list, _) = timed(
         client
             .get(app.url(&format!("/api/v1/responses?survey_id={survey}")))
@@ -259,7 +361,7 @@ async fn database_outage_fails_fast_and_recovers() {
     )
     .await;
     assert_eq!(s, 200);
-    assert_eq!(list["total"], 2, "nothing refused was stored: {list}");
+    assert_eq!(list["total"], 22, "every submission stored once: {list}");
 }
 
 #[test]

@@ -564,6 +564,10 @@ impl<DB: sqlx::Database> TxDb for sqlx::Transaction<'static, DB> {
 
 /// Most responses one group commit stores in one transaction.
 pub(crate) const GROUP_MAX: usize = 256;
+/// The longest one group commit may take. Past it the group is answered `Unavailable` and its
+/// connection dropped: a database that stopped answering mid-commit (a network partition)
+/// must not hold every later submission behind it until TCP gives up.
+pub(crate) const GROUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One single-response submission waiting for the group writer.
 pub(crate) struct GroupItem {
@@ -875,7 +879,8 @@ macro_rules! voc_helpers {
                         Err(_) => break,
                     }
                 }
-                let results = match insert_group(&pool, begin, &batch).await {
+                let group = tokio::time::timeout($crate::sql_voc::GROUP_TIMEOUT, insert_group(&pool, begin, &batch));
+                let results = match group.await.unwrap_or(Err(StorageError::Unavailable(sqlx::Error::PoolTimedOut))) {
                     Ok(r) => r,
                     // Retrying one by one would make the last caller wait out the pool's
                     // acquire timeout once per submission ahead of it: all fail fast instead,
