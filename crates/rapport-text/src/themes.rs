@@ -64,6 +64,10 @@ pub struct Theme {
     /// theme reads in each language its customers wrote in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, Vec<String>>,
+    /// Semantic themes: the ids of every text in the cluster, nearest the centre first (a
+    /// cluster has no single keyword to search by, so the drill-down lists its members).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_ids: Vec<String>,
 }
 
 /// Themes of a corpus, largest first.
@@ -160,6 +164,7 @@ fn build(
             .collect(),
         trend,
         labels: BTreeMap::new(),
+        member_ids: Vec::new(),
     }
 }
 
@@ -433,10 +438,13 @@ pub fn semantic_themes(
             }
         }
         let mut labels: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (lang, _) in lang_count.iter().filter(|(l, _)| **l != "und") {
+        for (lang, texts) in lang_count.iter().filter(|(l, _)| **l != "und") {
+            // A keyword names a theme when it recurs; a language with only a few texts in
+            // the cluster is labelled by its most distinctive keyword even if said once.
+            let min_count = if *texts >= 4 { 2 } else { 1 };
             let mut scored: Vec<(&str, f32)> = tf
                 .iter()
-                .filter(|((l, _), c)| l == lang && **c >= 2)
+                .filter(|((l, _), c)| l == lang && **c >= min_count)
                 .map(|((l, k), c)| {
                     let idf = (n as f32 / df[&(*l, *k)] as f32).ln();
                     (*k, *c as f32 * idf)
@@ -473,9 +481,110 @@ pub fn semantic_themes(
             &period_totals,
         );
         theme.labels = labels;
+        let mut nearest = members.clone();
+        nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        theme.member_ids = nearest.iter().map(|(i, _)| docs[*i].id.clone()).collect();
         out.themes.push(theme);
     }
     out.themes
         .sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two well-separated directions with small per-text offsets.
+    fn clustered(n: usize) -> Vec<Vec<f32>> {
+        (0..n)
+            .map(|i| {
+                let mut v = vec![0.05f32; 8];
+                v[if i % 2 == 0 { 0 } else { 1 }] = 1.0;
+                v[2 + i % 5] += 0.1;
+                normalise(&mut v);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn semantic_themes_follow_the_embeddings_and_list_members() {
+        let engine = Engine::global();
+        let texts: Vec<String> = (0..12)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("waited on hold for an hour, call {i}")
+                } else {
+                    format!("the invoice has a wrong charge, bill {i}")
+                }
+            })
+            .collect();
+        let analyses: Vec<Analysis> = texts
+            .iter()
+            .map(|t| engine.analyze(t, Some("en")))
+            .collect();
+        let docs: Vec<ThemeDoc<'_>> = analyses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ThemeDoc {
+                id: i.to_string(),
+                analysis: a,
+                period: Some(if i < 6 { "2026-10" } else { "2026-11" }.into()),
+            })
+            .collect();
+        let out = semantic_themes(&docs, &clustered(12), &SemanticOptions::default());
+        assert_eq!(out.total, 12);
+        assert_eq!(out.themes.len(), 2, "{out:?}");
+        for t in &out.themes {
+            assert_eq!(t.kind, ThemeKind::Semantic);
+            assert_eq!(t.size, 6);
+            assert_eq!(t.member_ids.len(), 6);
+            let parity: Vec<usize> = t
+                .member_ids
+                .iter()
+                .map(|id| id.parse::<usize>().unwrap() % 2)
+                .collect();
+            assert!(parity.iter().all(|p| *p == parity[0]), "{t:?}");
+            assert!(t.labels.contains_key("en"), "{t:?}");
+            assert_eq!(t.trend.len(), 2);
+            assert!(t
+                .representative_ids
+                .iter()
+                .all(|r| t.member_ids.contains(r)));
+        }
+        // Deterministic.
+        assert_eq!(
+            out,
+            semantic_themes(&docs, &clustered(12), &SemanticOptions::default())
+        );
+    }
+
+    #[test]
+    fn semantic_themes_tolerate_tiny_and_odd_input() {
+        let a = Engine::global().analyze("ok", None);
+        let docs = vec![
+            ThemeDoc {
+                id: "a".into(),
+                analysis: &a,
+                period: None,
+            };
+            5
+        ];
+        assert!(
+            semantic_themes(&docs[..3], &clustered(3), &Default::default())
+                .themes
+                .is_empty()
+        );
+        // Identical vectors and a zero vector: no panic, at most one theme.
+        let same = vec![
+            vec![0.0f32; 4],
+            vec![1.0, 0.0, 0.0, 0.0],
+            vec![1.0, 0.0, 0.0, 0.0],
+            vec![1.0, 0.0, 0.0, 0.0],
+            vec![1.0, 0.0, 0.0, 0.0],
+        ];
+        let out = semantic_themes(&docs, &same, &Default::default());
+        assert!(out.themes.len() <= 1, "{out:?}");
+    }
 }
