@@ -205,6 +205,9 @@ async fn similar_falls_back_to_the_fast_tier(db: TestDb) {
     assert!(hits[..2].contains(&ids[0]), "{body}");
     assert!(!hits.contains(&ids[4]), "nothing off-topic: {body}");
     assert!(body["items"][0]["score"].as_f64() > body["items"][2]["score"].as_f64());
+    let (browser, _) = app.browser_login(&lead.user.email.to_string()).await;
+    let (_, page) = common::get_page(&browser, &app, &format!("/responses/{}", ids[0])).await;
+    assert!(!page.contains("Similar in meaning"));
     assert_eq!(
         app.store
             .embedding_count(manager.user.org_id)
@@ -264,6 +267,20 @@ async fn similar_finds_meaning_across_languages(db: TestDb) {
         scores.windows(2).all(|w| w[0] >= w[1]),
         "best first: {scores:?}"
     );
+
+    // The response page lists the nearest verbatims, whatever their language.
+    let (browser, _) = app.browser_login(&lead.user.email.to_string()).await;
+    let (s, page) = common::get_page(&browser, &app, &format!("/responses/{}", ids[0])).await;
+    assert_eq!(s, 200);
+    let section = &page[page.find("Similar in meaning").expect("a similar section")..];
+    for other in [ids[1], ids[2]] {
+        assert!(
+            section.contains(&format!("href=\"/responses/{other}\"")),
+            "response {other} listed: {section}"
+        );
+    }
+    assert!(!section.contains(&format!("href=\"/responses/{}\"", ids[0])));
+    // Without the model the page has no such section (see the fast-tier check).
 
     // A purged customer's response takes its vector with it, and search stops returning it.
     app.store

@@ -87,3 +87,4 @@ ins-f-passives = ουδέτεροι (7–8)
 ins-f-detractors = επικριτές (0–6)
 ins-f-from = Από
 ins-f-to = Έως
+ins-similar = Παρόμοια σε νόημα, σε κάθε γλώσσα

@@ -87,3 +87,4 @@ ins-f-passives = passives (7–8)
 ins-f-detractors = detractors (0–6)
 ins-f-from = From
 ins-f-to = Until
+ins-similar = Similar in meaning, in any language

@@ -87,3 +87,4 @@ ins-f-passives = פסיביים (7–8)
 ins-f-detractors = מלעיזים (0–6)
 ins-f-from = מתאריך
 ins-f-to = עד תאריך
+ins-similar = דומות במשמעות, בכל שפה

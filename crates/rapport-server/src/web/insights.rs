@@ -1148,6 +1148,29 @@ pub async fn response(
     let def = s.store.survey_definition(r.survey_id, r.version).await?;
     let names = Names::load(&s, org).await?;
     let l = ctx.locale();
+    // Semantic tier: the verbatims nearest in meaning, in any language (none without the model).
+    let mut similar: Vec<(Response, f32)> = Vec::new();
+    if let (Some(sem), Some(text)) = (&s.semantic, comment_text(&r)) {
+        let hits = sem
+            .similar(
+                s.store.as_ref(),
+                org,
+                text,
+                crate::semantic::SearchScope::Responses,
+                6,
+            )
+            .await?;
+        for (t, score) in hits {
+            if let rapport_storage::EmbeddedText::Response(other) = t {
+                if other != r.id {
+                    if let Ok(resp) = s.store.get_response(org, other).await {
+                        similar.push((resp, score));
+                    }
+                }
+            }
+        }
+        similar.truncate(5);
+    }
     let body = html! {
         dl.record {
             div { dt { (ctx.t("ins-col-date")) } dd { bdi { (r.submitted_at.format("%Y-%m-%d %H:%M UTC")) } } }
@@ -1188,6 +1211,14 @@ pub async fn response(
                     div { dt { (ctx.t("ins-redacted")) } dd { (ut(red)) } }
                 }
             },
+        }
+        @if !similar.is_empty() {
+            h2 { (ctx.t("ins-similar")) }
+            ol.verbatims.similar {
+                @for (other, _) in &similar {
+                    (verbatim(&ctx, &names, other))
+                }
+            }
         }
     };
     Ok(page(
