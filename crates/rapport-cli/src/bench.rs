@@ -14,6 +14,7 @@ use rapport_server::auth::secrets;
 use rapport_server::{Application, Config};
 use rapport_storage::Actor;
 
+pub mod embed;
 pub mod metrics;
 pub mod qa;
 

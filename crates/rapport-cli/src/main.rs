@@ -193,6 +193,8 @@ enum BenchCommand {
     Metrics(bench::metrics::MetricsArgs),
     /// `rapport qa` end to end in process over generated conversations, 1 thread and all.
     Qa(bench::qa::QaBenchArgs),
+    /// Semantic-tier embeddings/s, tokens/s and peak RSS on a file of texts (one shared model).
+    Embed(bench::embed::EmbedBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +267,7 @@ fn main() -> anyhow::Result<()> {
         Command::Themes(args) => analyze::run_themes(args),
         Command::Qa(args) => qa::run(args),
         Command::Bench(BenchCommand::Qa(args)) => bench::qa::run(args),
+        Command::Bench(BenchCommand::Embed(args)) => bench::embed::run(args),
         Command::Models(c) => models::run(c),
         other => tokio::runtime::Runtime::new()?.block_on(run(other)),
     }
@@ -293,7 +296,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         | Command::Themes(_)
         | Command::Qa(_)
         | Command::Models(_)
-        | Command::Bench(BenchCommand::Qa(_)) => unreachable!("handled synchronously"),
+        | Command::Bench(BenchCommand::Qa(_))
+        | Command::Bench(BenchCommand::Embed(_)) => unreachable!("handled synchronously"),
     }
 }
 

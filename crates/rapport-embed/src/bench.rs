@@ -25,18 +25,26 @@ impl BenchReport {
 /// Embeds `texts` as passages on a fresh rayon pool of `threads` threads (after a short
 /// warm-up) and times the batch.
 pub fn run(encoder: &Encoder, texts: &[&str], threads: usize) -> BenchReport {
+    run_with_prefix(encoder, texts, threads, Prefix::Passage)
+}
+
+/// [`run`] with the given prefix (`rapport bench embed` uses [`Prefix::Query`], as the
+/// semantic tier does). One encoder, shared by all the pool's threads.
+pub fn run_with_prefix(
+    encoder: &Encoder,
+    texts: &[&str],
+    threads: usize,
+    prefix: Prefix,
+) -> BenchReport {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("rayon pool");
-    let tokens = texts
-        .iter()
-        .map(|t| encoder.token_count(t, Prefix::Passage))
-        .sum();
+    let tokens = texts.iter().map(|t| encoder.token_count(t, prefix)).sum();
     pool.install(|| {
-        encoder.embed_batch(&texts[..texts.len().min(8)], Prefix::Passage);
+        encoder.embed_batch(&texts[..texts.len().min(8)], prefix);
         let start = Instant::now();
-        let out = encoder.embed_batch(texts, Prefix::Passage);
+        let out = encoder.embed_batch(texts, prefix);
         let elapsed = start.elapsed();
         debug_assert_eq!(out.len(), texts.len());
         BenchReport {
