@@ -366,16 +366,17 @@ pub trait Storage:
         filter: &ResponseFilter,
         group_by: GroupBy,
     ) -> StorageResult<Vec<TopicSums>>;
-    /// Of the `recent` newest responses matching the filter, the analysed comment with the
-    /// lowest sentiment score and the one with the highest, in that order (one when they are
-    /// the same response): the journey map's two verbatims, read through the index on
-    /// (organisation, touchpoint, time) rather than by loading the rows.
+    /// For each touchpoint, of its `recent` newest responses matching the filter, the analysed
+    /// comment with the lowest sentiment score and the one with the highest, in that order (one
+    /// when they are the same response): the journey map's two verbatims per touchpoint, read
+    /// through the index on (organisation, touchpoint, time) in one statement for all of them.
     async fn representative_responses(
         &self,
         org: OrgId,
         filter: &ResponseFilter,
+        touchpoints: &[TouchpointId],
         recent: i64,
-    ) -> StorageResult<Vec<Response>>;
+    ) -> StorageResult<Vec<(TouchpointId, Vec<Response>)>>;
 
     // ---- durable jobs ----
     async fn enqueue_job(

@@ -362,6 +362,53 @@ pub(crate) fn raw_topic_sql(f: &ResponseFilter, group_by: GroupBy) -> (String, V
     (sql, vals)
 }
 
+/// Each touchpoint's newest responses matching the filter, one index range per touchpoint in
+/// one statement: (touchpoint, id, submitted_at, sentiment score of an analysed comment).
+/// Binds after the filter's values: the window size, then the touchpoints.
+pub(crate) fn verbatim_window_sql(
+    f: &ResponseFilter,
+    touchpoints: usize,
+) -> (String, Vec<FilterValue>) {
+    let (cond, vals) = filter_sql(f);
+    let limit = vals.len() + 2;
+    let parts: Vec<String> = (0..touchpoints)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT touchpoint_id, id, submitted_at, \
+                 CASE WHEN comment IS NOT NULL AND language IS NOT NULL THEN sentiment_score END AS score \
+                 FROM responses WHERE {cond} AND touchpoint_id = ${} \
+                 ORDER BY submitted_at DESC, id DESC LIMIT ${limit}) w{i}",
+                limit + 1 + i
+            )
+        })
+        .collect();
+    (parts.join(" UNION ALL "), vals)
+}
+
+/// The verbatims' ids per touchpoint, in the touchpoints' order, from the window rows (whose
+/// order the UNION does not promise, so each window is put newest first again here).
+pub(crate) fn verbatim_picks(
+    touchpoints: &[TouchpointId],
+    window: Vec<(i64, i64, DateTime<Utc>, Option<f64>)>,
+) -> Vec<(TouchpointId, Vec<i64>)> {
+    let mut per: std::collections::HashMap<i64, Vec<(DateTime<Utc>, i64, f64)>> =
+        Default::default();
+    for (tp, id, at, score) in window {
+        if let Some(s) = score {
+            per.entry(tp).or_default().push((at, id, s));
+        }
+    }
+    touchpoints
+        .iter()
+        .map(|tp| {
+            let mut w = per.remove(&tp.0).unwrap_or_default();
+            w.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
+            let scored: Vec<(i64, f64)> = w.into_iter().map(|(_, id, s)| (id, s)).collect();
+            (*tp, representative_pick(&scored))
+        })
+        .collect()
+}
+
 /// One row of `rollup_topic_sql`.
 pub(crate) type TopicRow = (Option<String>, String, i64, i64, i64, i64);
 
@@ -1262,22 +1309,41 @@ macro_rules! with_voc_methods {
             Ok(out)
         }
 
-        async fn representative_responses(&self, org: OrgId, filter: &ResponseFilter, recent: i64) -> StorageResult<Vec<Response>> {
-            // Only ids and scores of the window; the two chosen rows are read whole afterwards.
-            let (cond, vals) = $crate::sql_voc::filter_sql(filter);
-            let sql = format!(
-                "SELECT id, CASE WHEN comment IS NOT NULL AND language IS NOT NULL THEN sentiment_score END \
-                 FROM responses WHERE {cond} ORDER BY submitted_at DESC, id DESC LIMIT ${}",
-                vals.len() + 2
-            );
-            let window: Vec<(i64, Option<f64>)> =
-                $crate::sql_voc::bind_filter!(sqlx::query_as(&sql).bind(org.0), &vals).bind(recent.max(0)).fetch_all(&self.pool).await?;
-            let scored: Vec<(i64, f64)> = window.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))).collect();
-            let mut out = vec![];
-            for id in rapport_domain::voc::representative_pick(&scored) {
-                out.push(self.get_response(org, ResponseId(id)).await?);
+        async fn representative_responses(&self, org: OrgId, filter: &ResponseFilter, touchpoints: &[TouchpointId], recent: i64) -> StorageResult<Vec<(TouchpointId, Vec<Response>)>> {
+            if touchpoints.is_empty() {
+                return Ok(vec![]);
             }
-            Ok(out)
+            // Ids, times and scores of each touchpoint's window, one index range each; the
+            // chosen rows are read whole afterwards, in one statement.
+            // (SQLite allows at most 500 terms in a compound SELECT.)
+            let mut window: Vec<(i64, i64, DateTime<Utc>, Option<f64>)> = vec![];
+            for chunk in touchpoints.chunks(100) {
+                let (sql, vals) = $crate::sql_voc::verbatim_window_sql(filter, chunk.len());
+                let mut q = $crate::sql_voc::bind_filter!(sqlx::query_as::<_, (i64, i64, DateTime<Utc>, Option<f64>)>(&sql).bind(org.0), &vals).bind(recent.max(0));
+                for tp in chunk {
+                    q = q.bind(tp.0);
+                }
+                window.extend(q.fetch_all(&self.pool).await?);
+            }
+            let picks = $crate::sql_voc::verbatim_picks(touchpoints, window);
+            let ids: Vec<i64> = picks.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+            let mut rows: std::collections::HashMap<i64, Response> = std::collections::HashMap::new();
+            if !ids.is_empty() {
+                let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!("SELECT {} FROM responses WHERE org_id = $1 AND id IN ({})", $crate::sql_voc::RESPONSE_COLS, marks.join(", "));
+                let mut q = sqlx::query_as::<_, $crate::sql_voc::ResponseRow>(&sql).bind(org.0);
+                for id in &ids {
+                    q = q.bind(*id);
+                }
+                for r in q.fetch_all(&self.pool).await? {
+                    let r = r.into_domain()?;
+                    rows.insert(r.id.0, r);
+                }
+            }
+            Ok(picks
+                .into_iter()
+                .map(|(tp, ids)| (tp, ids.iter().filter_map(|id| rows.remove(id)).collect()))
+                .collect())
         }
 
         async fn enqueue_job(&self, org: Option<OrgId>, kind: &str, payload: &serde_json::Value, run_at: DateTime<Utc>) -> StorageResult<i64> {

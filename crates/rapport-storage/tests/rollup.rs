@@ -396,24 +396,26 @@ async fn compare_everything(store: &dyn Storage, w: &World, stage: &str) {
         );
     }
     let mut pairs = 0;
-    for tp in &w.touchpoints {
-        let f = ResponseFilter {
-            journey: Some(w.journey),
-            touchpoint: Some(*tp),
-            ..Default::default()
-        };
-        for recent in [200, 7] {
-            let got: Vec<ResponseId> = store
-                .representative_responses(org, &f, recent)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.id)
-                .collect();
+    let journey = ResponseFilter {
+        journey: Some(w.journey),
+        ..Default::default()
+    };
+    for recent in [200, 7] {
+        let got = store
+            .representative_responses(org, &journey, &w.touchpoints, recent)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), w.touchpoints.len());
+        for (tp, reps) in got {
+            let f = ResponseFilter {
+                touchpoint: Some(tp),
+                ..journey.clone()
+            };
             let (latest, _) = store.list_responses(org, &f, recent, 0).await.unwrap();
-            pairs += (got.len() == 2) as usize;
+            let ids: Vec<ResponseId> = reps.iter().map(|r| r.id).collect();
+            pairs += (ids.len() == 2) as usize;
             assert_eq!(
-                got,
+                ids,
                 representative_of(&latest),
                 "{stage}: verbatims of {tp:?}, newest {recent}"
             );

@@ -763,26 +763,28 @@ pub async fn journey_map(
         .iter()
         .map(|g| (g.key.as_str(), g))
         .collect();
-    // Topics of every touchpoint in one grouped query; verbatims per touchpoint, each an
-    // indexed read of its newest responses (a journey has tens of touchpoints, not thousands).
+    // Topics of every touchpoint in one grouped query, verbatims of every touchpoint in one
+    // statement of indexed reads of its newest responses (tens of touchpoints, not thousands).
     let base = q.parse(&auth.user)?.filter;
     let mut topics: HashMap<String, Vec<TopicSums>> = HashMap::new();
     for t in s.store.topic_sums(org, &base, GroupBy::Touchpoint).await? {
         topics.entry(t.key.clone()).or_default().push(t);
     }
+    let tps: Vec<TouchpointId> = map
+        .stages
+        .iter()
+        .flat_map(|st| st.touchpoints.iter().map(|tp| tp.id))
+        .collect();
     let mut extras: HashMap<i64, TouchpointExtras> = HashMap::new();
-    for st in &map.stages {
-        for tp in &st.touchpoints {
-            let f = ResponseFilter {
-                touchpoint: Some(tp.id),
-                ..base.clone()
-            };
-            let top = topics
-                .get(&tp.id.0.to_string())
-                .map_or_else(Vec::new, |t| insights::top_topics(t, 3));
-            let reps = s.store.representative_responses(org, &f, 200).await?;
-            extras.insert(tp.id.0, (top, reps));
-        }
+    for (tp, reps) in s
+        .store
+        .representative_responses(org, &base, &tps, 200)
+        .await?
+    {
+        let top = topics
+            .get(&tp.0.to_string())
+            .map_or_else(Vec::new, |t| insights::top_topics(t, 3));
+        extras.insert(tp.0, (top, reps));
     }
     let weakness_text = |w: Weakness, g: Option<&MetricGroup>| -> String {
         match w {
