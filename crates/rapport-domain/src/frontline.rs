@@ -5,7 +5,7 @@
 //! Everything here is arithmetic and rules; the QA engine lives in `rapport-qa`, storage in
 //! `rapport-storage`. Who may see what is decided by [`can_see_agent`], in one place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -670,6 +670,17 @@ pub struct ListenSuggestion {
 /// they began, topics rarely heard, low QA, churn or escalation flags. Conversations already
 /// listened to are left out by the caller.
 pub fn listen_next(candidates: Vec<ConversationSummary>, limit: usize) -> Vec<ListenSuggestion> {
+    listen_next_with(candidates, &HashMap::new(), limit)
+}
+
+/// [`listen_next`], and also conversations that *resemble* known problems even when their
+/// metrics look fine: `resemblance` holds, per conversation, the best cosine of its turns to
+/// the turns of known poor examples (see [`examples`]), computed by the semantic tier.
+pub fn listen_next_with(
+    candidates: Vec<ConversationSummary>,
+    resemblance: &HashMap<ConversationId, f32>,
+    limit: usize,
+) -> Vec<ListenSuggestion> {
     let mut topic_counts: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &candidates {
         for t in &c.topics {
@@ -708,6 +719,10 @@ pub fn listen_next(candidates: Vec<ConversationSummary>, limit: usize) -> Vec<Li
                     p += 1.0;
                     reasons.push(f.to_string());
                 }
+            }
+            if let Some(w) = resemblance.get(&c.id).and_then(|s| examples::weight(*s)) {
+                p += w;
+                reasons.push(examples::RESEMBLES_KNOWN_PROBLEM.to_string());
             }
             (p, reasons)
         })
@@ -790,6 +805,9 @@ pub struct PraiseSuggestion {
     /// The customer's own words.
     pub quote: String,
     pub at: DateTime<Utc>,
+    /// Why it is suggested beyond the praise itself (`resembles_celebrated_moment`).
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 /// A legacy story (seed 003): a real interaction told as the customer's words, what the agent
@@ -983,6 +1001,8 @@ pub fn summarise_ratings(
         suppressed: !shown,
     }
 }
+
+pub mod examples;
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod frontline;
 pub mod i18n;
 pub mod jobs;
+pub mod known_examples;
 pub mod metrics;
 pub mod semantic;
 pub mod state;

@@ -6,11 +6,11 @@
 //! Everything here is optional: without the model file the server logs one line and the
 //! fast tier answers alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use rapport_domain::OrgId;
+use rapport_domain::{ConversationId, OrgId};
 use rapport_embed::{Encoder, Prefix, MODEL_FILE};
 use rapport_storage::{EmbeddedText, Storage, StorageResult};
 use tokio::sync::Mutex;
@@ -106,6 +106,58 @@ impl OrgIndex {
             .map(|(i, s)| (self.texts[i], s))
             .collect()
     }
+
+    /// For each conversation in `among`, the best cosine of any of its turns to any `examples`
+    /// turn of *another* conversation (an example does not resemble itself), with the index of
+    /// its turn that matched.
+    fn resemblance(
+        &self,
+        examples: &HashSet<(ConversationId, i32)>,
+        among: &HashSet<ConversationId>,
+    ) -> HashMap<ConversationId, (f32, i32)> {
+        let mut best: HashMap<ConversationId, (f32, i32)> = HashMap::new();
+        if self.dim == 0 || examples.is_empty() {
+            return best;
+        }
+        let rows = || {
+            self.texts
+                .iter()
+                .zip(self.data.chunks_exact(self.dim))
+                .zip(&self.scales)
+        };
+        let ex: Vec<(ConversationId, Vec<f32>)> = rows()
+            .filter_map(|((t, row), scale)| match t {
+                EmbeddedText::Turn(c, i) if examples.contains(&(*c, *i)) => {
+                    Some((*c, row.iter().map(|&x| f32::from(x) * scale).collect()))
+                }
+                _ => None,
+            })
+            .collect();
+        for ((t, row), scale) in rows() {
+            let EmbeddedText::Turn(c, turn) = *t else {
+                continue;
+            };
+            if !among.contains(&c) {
+                continue;
+            }
+            for (ec, ev) in &ex {
+                if *ec == c {
+                    continue;
+                }
+                let cos = row
+                    .iter()
+                    .zip(ev)
+                    .map(|(&a, &b)| f32::from(a) * b)
+                    .sum::<f32>()
+                    * scale;
+                let e = best.entry(c).or_insert((f32::MIN, turn));
+                if cos > e.0 {
+                    *e = (cos, turn);
+                }
+            }
+        }
+        best
+    }
 }
 
 /// The loaded encoder and the indexes built from stored embeddings.
@@ -192,6 +244,24 @@ impl Semantic {
             }
         }
         Ok(idx)
+    }
+
+    /// How much each conversation in `among` resembles the example turns (see
+    /// `OrgIndex::resemblance`), on the blocking pool: a scan of every stored turn.
+    pub async fn resemblance(
+        self: &Arc<Self>,
+        store: &dyn Storage,
+        org: OrgId,
+        examples: HashSet<(ConversationId, i32)>,
+        among: HashSet<ConversationId>,
+    ) -> StorageResult<HashMap<ConversationId, (f32, i32)>> {
+        if examples.is_empty() || among.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let idx = self.index(store, org).await?;
+        tokio::task::spawn_blocking(move || idx.blocking_lock().resemblance(&examples, &among))
+            .await
+            .map_err(|e| rapport_storage::StorageError::Corrupt(format!("resemblance task: {e}")))
     }
 
     /// The stored texts of `org` nearest in meaning to `text`, best first, with cosines.
@@ -387,5 +457,36 @@ mod tests {
         idx.push(EmbeddedText::Response(ResponseId(8)), &quantize(&[1.0; 5]));
         assert_eq!(idx.texts.len(), 4);
         assert!(idx.nearest(&[1.0], 3, |_| true).is_empty());
+    }
+
+    #[test]
+    fn resemblance_takes_the_best_turn_and_never_the_example_itself() {
+        use rapport_domain::ConversationId as C;
+        let mut idx = OrgIndex::default();
+        let turns = [
+            (C(1), 0, unit(&[1.0, 0.0, 0.0])), // the known problem
+            (C(1), 1, unit(&[0.0, 1.0, 0.0])),
+            (C(2), 0, unit(&[0.0, 1.0, 0.0])),
+            (C(2), 1, unit(&[0.9, 0.1, 0.0])), // resembles it
+            (C(3), 0, unit(&[0.0, 0.0, 1.0])), // does not
+        ];
+        for (c, i, v) in &turns {
+            idx.push(EmbeddedText::Turn(*c, *i), &quantize(v));
+        }
+        idx.push(
+            EmbeddedText::Response(ResponseId(1)),
+            &quantize(&unit(&[1.0, 0.0, 0.0])),
+        );
+        let examples: HashSet<(C, i32)> = [(C(1), 0)].into();
+        let among: HashSet<C> = [C(1), C(2), C(3)].into();
+        let r = idx.resemblance(&examples, &among);
+        assert_eq!(r[&C(2)].1, 1);
+        assert!(r[&C(2)].0 > 0.98, "{:?}", r[&C(2)]);
+        assert!(r[&C(3)].0.abs() < 0.02, "{:?}", r[&C(3)]);
+        assert!(
+            !r.contains_key(&C(1)),
+            "an example does not resemble itself"
+        );
+        assert!(idx.resemblance(&HashSet::new(), &among).is_empty());
     }
 }

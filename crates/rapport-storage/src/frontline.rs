@@ -1066,6 +1066,7 @@ macro_rules! frontline_impl {
                         response_id: None,
                         quote: quote.unwrap_or_default(),
                         at,
+                        reasons: Vec::new(),
                     })
                     .collect();
                 out.extend(responses.into_iter().filter_map(|(agent, name, id, comment, at)| {
@@ -1078,6 +1079,7 @@ macro_rules! frontline_impl {
                         response_id: Some(rapport_domain::voc::ResponseId(id)),
                         quote: comment,
                         at,
+                        reasons: Vec::new(),
                     })
                 }));
                 out.sort_by_key(|s| std::cmp::Reverse(s.at));

@@ -509,54 +509,15 @@ pub async fn log_listening(
     ))
 }
 
-/// Conversations worth hearing next (strong emotion, low lift, unusual topics, low QA), from
-/// the last 30 days of the caller's scope, leaving out what they already listened to.
-pub async fn listen_next_for(
-    s: &AppState,
-    user: &model::User,
-    limit: usize,
-) -> Result<Vec<ListenSuggestion>, ApiError> {
-    let (_, team) = svc::scope(user);
-    let org = user.org_id;
-    let candidates = s
-        .store
-        .list_conversations(
-            org,
-            &ConversationFilter {
-                team_id: team,
-                since: Some(Utc::now() - Duration::days(30)),
-                analysed_only: true,
-                limit: 1000,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let heard: std::collections::BTreeSet<ConversationId> = s
-        .store
-        .listening_entries(
-            org,
-            user.id,
-            Utc::now().date_naive() - Duration::days(365),
-            Utc::now().date_naive(),
-        )
-        .await?
-        .into_iter()
-        .filter_map(|e| e.conversation_id)
-        .collect();
-    let candidates = candidates
-        .into_iter()
-        .filter(|c| !heard.contains(&c.id))
-        .collect();
-    Ok(listen_next(candidates, limit))
-}
-
 #[utoipa::path(get, path = "/api/v1/listening/next", tag = "frontline", security(("bearer" = [])),
     responses((status = 200, body = Vec<ListenSuggestion>)))]
 pub async fn listen_next_queue(
     auth: Auth<Leads>,
     State(s): State<AppState>,
 ) -> ApiResult<Json<Vec<ListenSuggestion>>> {
-    Ok(Json(listen_next_for(&s, &auth.user, 20).await?))
+    Ok(Json(
+        crate::known_examples::listen_next_for(&s, &auth.user, 20).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -597,18 +558,16 @@ pub async fn give_kudos(
     ))
 }
 
-/// Customer praise of an agent, in conversations and survey comments, not yet recognised.
+/// Customer praise of an agent, in conversations and survey comments, not yet recognised;
+/// with the semantic tier, moments resembling ones already celebrated first.
 #[utoipa::path(get, path = "/api/v1/kudos/suggestions", tag = "frontline", security(("bearer" = [])),
     responses((status = 200, body = Vec<PraiseSuggestion>)))]
 pub async fn praise_suggestions(
     auth: Auth<Leads>,
     State(s): State<AppState>,
 ) -> ApiResult<Json<Vec<PraiseSuggestion>>> {
-    let (_, team) = svc::scope(&auth.user);
     Ok(Json(
-        s.store
-            .praise_suggestions(auth.user.org_id, team, 50)
-            .await?,
+        crate::known_examples::praise_for(&s, &auth.user, 50).await?,
     ))
 }
 

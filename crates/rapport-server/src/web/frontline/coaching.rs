@@ -14,9 +14,9 @@ use super::super::layout::{csrf_input, field, page, ut};
 use super::super::{CsrfForm, Ctx};
 use super::conversations::{listened_form, listening_from};
 use super::*;
-use crate::api::frontline::listen_next_for;
 use crate::auth::{Auth, Leads};
 use crate::frontline as svc;
+use crate::known_examples::listen_next_for;
 
 pub async fn show(auth: Auth<Leads>, ctx: Ctx, State(s): State<AppState>) -> ApiResult<Markup> {
     render(&s, &ctx, &auth.user, &Refused::default()).await

@@ -108,7 +108,7 @@ async fn render(
         Vec::new()
     };
     let praise = if lead {
-        s.store.praise_suggestions(org, scope_team, 20).await?
+        crate::known_examples::praise_for(s, user, 20).await?
     } else {
         Vec::new()
     };
@@ -204,7 +204,10 @@ async fn render(
                 ul.praise {
                     @for (i, p) in praise.iter().enumerate() {
                         li {
-                            p.meta { strong { (ut(&p.agent_name)) } " · " (when(ctx, p.at)) }
+                            p.meta {
+                                strong { (ut(&p.agent_name)) } " · " (when(ctx, p.at))
+                                @for reason in &p.reasons { " · " span.why { (label(ctx, "fl-why", reason)) } }
+                            }
                             blockquote dir="auto" { (ut(&p.quote)) }
                             @if p.agent_id != user.id {
                                 form.inline method="post" action="/wall/kudos" {
