@@ -7,19 +7,18 @@
 //! not take good ones down with it. A row without its own id gets a hash of its content as
 //! external id, so running the same import twice stores nothing new.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use rapport_domain::survey::{RawAnswer, SurveyDefinition};
+use rapport_domain::import::{Rejection, ResponseRow, ResponsesCsv};
 use rapport_domain::voc::{NewResponse, ResponseSource, Survey, SurveyId};
 use rapport_domain::{CustomerId, Email, Locale, OrgId, UserId};
 use rapport_storage::Storage;
-use sha2::{Digest, Sha256};
 
 mod conversations;
 mod events;
@@ -93,27 +92,6 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     }
 }
 
-/// What a CSV column holds.
-#[derive(Debug, Clone)]
-enum Column {
-    ExternalId,
-    Customer,
-    Agent,
-    Locale,
-    SubmittedAt,
-    /// An answer, under the key `parse_answers` expects (`nps`, `promise.expectation`).
-    Answer(String),
-    Ignored,
-}
-
-/// One rejected row.
-#[derive(Debug)]
-struct Rejection {
-    row: u64,
-    column: String,
-    reason: String,
-}
-
 #[derive(Debug, Default)]
 struct Tally {
     imported: u64,
@@ -172,193 +150,40 @@ impl People<'_> {
     }
 }
 
-/// Maps the header to columns; a mapping that names a missing column or question is an error.
-fn plan_columns(
-    headers: &csv::StringRecord,
-    map: &[String],
-    def: &SurveyDefinition,
-) -> anyhow::Result<(Vec<Column>, Vec<String>)> {
-    let mut mapped: HashMap<&str, &str> = HashMap::new();
-    for m in map.iter().filter(|m| !m.trim().is_empty()) {
-        let (col, q) = m
-            .split_once('=')
-            .with_context(|| format!("--map: {m:?} is not COLUMN=QUESTION"))?;
-        mapped.insert(col.trim(), q.trim());
-    }
-    for col in mapped.keys() {
-        if !headers.iter().any(|h| h.trim() == *col) {
-            bail!("--map: the file has no column {col:?}");
-        }
-    }
-    let is_question = |k: &str| {
-        let base = k
-            .strip_suffix(".expectation")
-            .or_else(|| k.strip_suffix(".experience"))
-            .unwrap_or(k);
-        def.question(base).is_some()
-    };
-    let special = |name: &str| match name {
-        "response_id" | "external_id" => Some(Column::ExternalId),
-        "customer_external_id" => Some(Column::Customer),
-        "agent_email" => Some(Column::Agent),
-        "locale" => Some(Column::Locale),
-        "submitted_at" => Some(Column::SubmittedAt),
-        _ => None,
-    };
-    let mut ignored = vec![];
-    let mut cols = vec![];
-    for h in headers.iter().map(str::trim) {
-        let col = if let Some(q) = mapped.get(h) {
-            match special(q) {
-                Some(c) => c,
-                None if is_question(q) => Column::Answer(q.to_string()),
-                None => bail!(
-                    "--map: the survey has no question {q:?} (for column {h:?}), and it is not \
-                     one of response_id, customer_external_id, agent_email, locale, submitted_at"
-                ),
-            }
-        } else if let Some(c) = special(h) {
-            c
-        } else if is_question(h) {
-            Column::Answer(h.to_string())
-        } else {
-            ignored.push(h.to_string());
-            Column::Ignored
-        };
-        cols.push(col);
-    }
-    if !cols.iter().any(|c| matches!(c, Column::Answer(_))) {
-        bail!(
-            "no column holds answers: name columns by question key ({}) or use --map",
-            def.questions
-                .iter()
-                .map(|q| q.key.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    Ok((cols, ignored))
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-                .ok()
-                .map(|n| n.and_utc())
-        })
-}
-
-/// A stable id for a row without one: the same cells always give the same id.
-fn row_hash(record: &csv::StringRecord) -> String {
-    let mut h = Sha256::new();
-    for f in record.iter() {
-        h.update(f.as_bytes());
-        h.update([0x1f]);
-    }
-    format!("row-{}", &hex::encode(h.finalize())[..32])
-}
-
 struct Ctx<'a> {
-    org: OrgId,
     survey: &'a Survey,
-    cols: &'a [Column],
-    headers: &'a csv::StringRecord,
     default_locale: Locale,
     now: DateTime<Utc>,
 }
 
 impl Ctx<'_> {
-    /// The column a domain field (`answers.nps`, `answers.promise.expectation`) came from.
-    fn column_of(&self, field: &str) -> String {
-        let key = field.strip_prefix("answers.").unwrap_or(field);
-        let base = key.split('.').next().unwrap_or(key);
-        for wanted in [key, base] {
-            if let Some(i) = self
-                .cols
-                .iter()
-                .position(|c| matches!(c, Column::Answer(k) if k == wanted))
-            {
-                return self.headers[i].trim().to_string();
-            }
-        }
-        field.to_string()
-    }
-
-    fn reject(&self, row: u64, col: usize, reason: impl Into<String>) -> Rejection {
-        Rejection {
-            row,
-            column: self.headers.get(col).unwrap_or("").trim().to_string(),
-            reason: reason.into(),
-        }
-    }
-
-    /// Turns one record into a response, or says which column is wrong and why.
-    async fn row(
+    /// Looks up the customer and agent a parsed row names; an unknown one rejects the row.
+    async fn resolve(
         &self,
         people: &mut People<'_>,
+        rows: &ResponsesCsv<'_, File>,
         row: u64,
-        record: &csv::StringRecord,
+        parsed: ResponseRow,
     ) -> anyhow::Result<Result<NewResponse, Rejection>> {
-        let mut raw = BTreeMap::new();
-        let mut external_id = None;
-        let mut customer = None;
-        let mut agent = None;
-        let mut locale = None;
-        let mut submitted_at = None;
-        for (i, (col, cell)) in self.cols.iter().zip(record.iter()).enumerate() {
-            let cell = cell.trim();
-            if cell.is_empty() {
-                continue;
-            }
-            match col {
-                Column::ExternalId => external_id = Some(cell.to_string()),
-                Column::Customer => match people.customer(cell).await? {
-                    Some(c) => customer = Some(c),
-                    None => return Ok(Err(self.reject(row, i, format!("no customer {cell:?}")))),
-                },
-                Column::Agent => match people.agent(cell).await? {
-                    Some(a) => agent = Some(a),
-                    None => {
-                        return Ok(Err(self.reject(
-                            row,
-                            i,
-                            format!("no user {cell:?} in this organisation"),
-                        )))
-                    }
-                },
-                Column::Locale => match Locale::parse("locale", cell) {
-                    Ok(l) => locale = Some(l),
-                    Err(_) => return Ok(Err(self.reject(row, i, "must be en, he or el"))),
-                },
-                Column::SubmittedAt => match parse_time(cell) {
-                    Some(t) if t <= self.now => submitted_at = Some(t),
-                    Some(_) => return Ok(Err(self.reject(row, i, "is in the future"))),
-                    None => {
-                        return Ok(Err(self.reject(
-                            row,
-                            i,
-                            "must be RFC 3339 or YYYY-MM-DD HH:MM:SS",
-                        )))
-                    }
-                },
-                Column::Answer(key) => {
-                    raw.insert(key.clone(), RawAnswer::Text(cell.to_string()));
+        let customer = match &parsed.customer {
+            None => None,
+            Some((i, cell)) => match people.customer(cell).await? {
+                Some(c) => Some(c),
+                None => return Ok(Err(rows.reject(row, *i, format!("no customer {cell:?}")))),
+            },
+        };
+        let agent = match &parsed.agent {
+            None => None,
+            Some((i, cell)) => match people.agent(cell).await? {
+                Some(a) => Some(a),
+                None => {
+                    return Ok(Err(rows.reject(
+                        row,
+                        *i,
+                        format!("no user {cell:?} in this organisation"),
+                    )))
                 }
-                Column::Ignored => {}
-            }
-        }
-        let answers = match self.survey.definition.parse_answers(&raw) {
-            Ok(a) => a,
-            Err(e) => {
-                return Ok(Err(Rejection {
-                    row,
-                    column: self.column_of(&e.field),
-                    reason: e.reason,
-                }))
-            }
+            },
         };
         Ok(Ok(NewResponse {
             survey_id: self.survey.id,
@@ -366,14 +191,15 @@ impl Ctx<'_> {
             customer_id: customer.map(|c| c.0),
             agent_id: agent,
             invitation_id: None,
-            locale: locale
+            locale: parsed
+                .locale
                 .or(customer.map(|c| c.1))
                 .unwrap_or(self.default_locale),
             source: ResponseSource::Import,
             idempotency_key: None,
-            external_id: Some(external_id.unwrap_or_else(|| row_hash(record))),
-            submitted_at: submitted_at.unwrap_or(self.now),
-            answers,
+            external_id: Some(parsed.external_id),
+            submitted_at: parsed.submitted_at.unwrap_or(self.now),
+            answers: parsed.answers,
         }))
     }
 }
@@ -427,13 +253,12 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
         .with_context(|| format!("--survey: no survey {} in {}", a.survey, a.org))?;
 
     let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(open_without_bom(&a.file)?);
-    let headers = reader.headers().context("reading the header row")?.clone();
-    let (cols, ignored) = plan_columns(&headers, &a.map, &survey.definition)?;
-    if !ignored.is_empty() {
-        eprintln!("ignoring columns: {}", ignored.join(", "));
+    let file =
+        File::open(&a.file).with_context(|| format!("--file: cannot open {}", a.file.display()))?;
+    let now = Utc::now();
+    let mut rows = ResponsesCsv::new(file, &a.map, &survey.definition, now)?;
+    if !rows.ignored().is_empty() {
+        eprintln!("ignoring columns: {}", rows.ignored().join(", "));
     }
     let mut errors = match &a.errors {
         Some(p) => {
@@ -457,12 +282,9 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
     });
 
     let ctx = Ctx {
-        org: org.id,
         survey: &survey,
-        cols: &cols,
-        headers: &headers,
         default_locale: org.default_locale,
-        now: Utc::now(),
+        now,
     };
     let mut people = People {
         store: &*store,
@@ -473,36 +295,16 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
     let batch_size = a.batch_size.max(1);
     let mut batch = Vec::with_capacity(batch_size);
     let mut tally = Tally::default();
-    let mut record = csv::StringRecord::new();
-    let mut row = 1u64;
-    loop {
-        row += 1;
-        let outcome = match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) if record.len() != headers.len() => Err(Rejection {
-                row,
-                column: String::new(),
-                reason: format!(
-                    "has {} cells; the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            }),
-            Ok(true) => ctx.row(&mut people, row, &record).await?,
-            Err(e) => Err(Rejection {
-                row,
-                column: String::new(),
-                reason: match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
-                    _ => e.to_string(),
-                },
-            }),
+    while let Some((row, parsed)) = rows.next_row() {
+        let outcome = match parsed {
+            Ok(parsed) => ctx.resolve(&mut people, &rows, row, parsed).await?,
+            Err(r) => Err(r),
         };
         match outcome {
             Ok(response) => {
                 batch.push(response);
                 if batch.len() >= batch_size {
-                    store_batch(&*store, ctx.org, &mut batch, &mut tally).await?;
+                    store_batch(&*store, org.id, &mut batch, &mut tally).await?;
                 }
             }
             Err(r) => {
@@ -522,7 +324,7 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
             }
         }
         if row.is_multiple_of(1000) {
-            let pos = reader.position().byte();
+            let pos = rows.byte_position();
             match &bar {
                 Some(b) => {
                     b.set_position(pos);
@@ -535,7 +337,7 @@ async fn import_responses(a: ResponsesArgs) -> anyhow::Result<()> {
             }
         }
     }
-    store_batch(&*store, ctx.org, &mut batch, &mut tally).await?;
+    store_batch(&*store, org.id, &mut batch, &mut tally).await?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -736,6 +736,28 @@ fn format_clock(seconds: f64) -> String {
     }
 }
 
+/// Lines as WebVTT and text editors see them: ended by CRLF, LF or a lone CR (classic Mac
+/// exports). `str::lines` keeps a lone CR inside the line, where turn text would later split on
+/// it and turn a `Customer:` after it into part of the previous turn.
+fn split_lines(input: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        match rest.find(['\r', '\n']) {
+            None => {
+                out.push(rest);
+                break;
+            }
+            Some(i) => {
+                out.push(&rest[..i]);
+                let ending = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + ending..];
+            }
+        }
+    }
+    out
+}
+
 /// A turn as read from a line-based format, with the line it began on.
 struct LineTurn {
     speaker: Speaker,
@@ -797,7 +819,7 @@ pub fn parse_text(input: &str, meta: Metadata) -> Result<Transcript, Conversatio
     let err = |line: usize, reason: String| ConversationError::Text { line, reason };
     let mut raw: Vec<LineTurn> = Vec::new();
     let mut last_line = 0;
-    for (idx, line) in input.lines().enumerate() {
+    for (idx, line) in split_lines(input).into_iter().enumerate() {
         let n = idx + 1;
         last_line = n;
         let cleaned = clean_line(line);
@@ -973,7 +995,7 @@ pub fn parse_webvtt(
     rule: &VoiceRule,
 ) -> Result<Transcript, ConversationError> {
     let err = |line: usize, reason: String| ConversationError::WebVtt { line, reason };
-    let lines: Vec<&str> = input.lines().collect();
+    let lines = split_lines(input);
     let header = lines.first().map(|l| l.trim_start_matches('\u{FEFF}'));
     if !header.is_some_and(|h| {
         h.strip_prefix("WEBVTT")

@@ -12,6 +12,7 @@ pub mod error;
 pub mod followups;
 pub mod frontline;
 pub mod ids;
+pub mod import;
 pub mod insights;
 pub mod journey;
 pub mod linkage;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{DomainError, OrgId, WebhookId};
+use crate::{DomainError, Email, Locale, Name, OrgId, WebhookId};
 
 /// Events Rapport sends.
 pub const EVENTS: [&str; 4] = [
@@ -204,6 +204,78 @@ impl InboundMapping {
             ));
         }
         Ok(())
+    }
+}
+
+/// What one inbound body asks for, once every field the mapping names has been read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundEvent {
+    /// The event type is not one of the mapping's triggers.
+    Ignored { event: String },
+    /// Send the survey for this ticket to this customer.
+    Invite(InboundInvite),
+}
+
+/// A trigger event, fully parsed: nothing about it can fail after the ticket is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundInvite {
+    pub ticket: String,
+    /// Our customer external id; also the name of a new customer when the body gives none.
+    pub customer: Name,
+    pub email: Option<Email>,
+    pub name: Option<Name>,
+    pub locale: Option<Locale>,
+}
+
+/// The `t=<unix>` part of a `Rapport-Signature` header (the HMAC is checked by the server).
+pub fn signature_timestamp(header: &str) -> Option<i64> {
+    header
+        .split(',')
+        .find_map(|p| p.strip_prefix("t="))
+        .and_then(|t| t.parse().ok())
+}
+
+/// Trimmed non-blank text (or a number, as written) at a JSON pointer; `field` names it in errors.
+fn text_at(v: &serde_json::Value, pointer: &str, field: &str) -> Result<String, DomainError> {
+    match v.pointer(pointer) {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(DomainError::new(
+            field,
+            format!("the body has no text at {pointer}"),
+        )),
+    }
+}
+
+impl InboundMapping {
+    /// Reads a (signature-checked) body through this mapping. Errors name `body`, `event`,
+    /// `ticket`, `customer`, `email`, `name` or `locale`.
+    pub fn parse_event(&self, body: &[u8]) -> Result<InboundEvent, DomainError> {
+        let v: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| DomainError::new("body", format!("not JSON: {e}")))?;
+        let event = text_at(&v, &self.event_pointer, "event")?;
+        if !self.trigger_values.contains(&event) {
+            return Ok(InboundEvent::Ignored { event });
+        }
+        let ticket = text_at(&v, &self.ticket_pointer, "ticket")?;
+        let customer = text_at(&v, &self.customer_pointer, "customer")?;
+        let optional = |p: &Option<String>, field: &str| -> Result<Option<String>, DomainError> {
+            p.as_deref().map(|p| text_at(&v, p, field)).transpose()
+        };
+        let email = optional(&self.email_pointer, "email")?
+            .map(|e| Email::parse("email", &e))
+            .transpose()?;
+        let name = optional(&self.name_pointer, "name")?;
+        let locale = optional(&self.locale_pointer, "locale")?
+            .map(|l| Locale::parse("locale", &l))
+            .transpose()?;
+        Ok(InboundEvent::Invite(InboundInvite {
+            ticket,
+            customer: Name::parse("customer", &customer)?,
+            email,
+            name: name.map(|n| Name::parse("name", &n)).transpose()?,
+            locale,
+        }))
     }
 }
 

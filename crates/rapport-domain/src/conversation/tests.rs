@@ -578,3 +578,36 @@ proptest! {
         prop_assert_eq!(parse_json(&json), Ok(transcript));
     }
 }
+
+// Found by `cargo fuzz` (transcript_text): a lone CR split the turn text but not the line, so the
+// `Customer:` after it became part of the agent's turn.
+#[test]
+fn text_lone_carriage_returns_end_lines() {
+    let t = parse_text("Agent: hello\rCustomer: we\r\rmore\r\n", meta()).unwrap();
+    assert_eq!(speakers(&t), vec![Agent, Customer]);
+    assert_eq!(t.turns()[1].text(), "we\nmore");
+    let again = parse_text(&render_text(&t), meta()).unwrap();
+    assert_eq!(again.turns(), t.turns());
+    assert_eq!(
+        text_line(parse_text(
+            "Agent: a\r\rnope: [1:99] x\r[1:99] Agent: b",
+            meta()
+        ))
+        .0,
+        4
+    );
+    assert_eq!(split_lines("a\r\nb\rc\n\nd\n"), ["a", "b", "c", "", "d"]);
+    assert!(split_lines("").is_empty());
+}
+
+// Found by `cargo fuzz` (transcript_text); WebVTT also ends lines at a lone CR.
+#[test]
+fn vtt_lone_carriage_returns_end_lines() {
+    let t = parse_webvtt(
+        "WEBVTT\r\r00:01.000 --> 00:02.000\r<v Agent Dana>hi\r<v Sam>yo\r",
+        meta(),
+        &VoiceRule::Default,
+    )
+    .unwrap();
+    assert_eq!(speakers(&t), vec![Agent, Customer]);
+}

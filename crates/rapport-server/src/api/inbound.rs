@@ -10,10 +10,9 @@ use axum::Json;
 use chrono::Utc;
 use rapport_domain::model::{Consent, NewCustomer};
 use rapport_domain::voc::SurveyId;
-use rapport_domain::webhooks::{InboundMapping, InboundSource};
-use rapport_domain::{Email, Locale, Name};
+use rapport_domain::webhooks::{signature_timestamp, InboundEvent, InboundMapping, InboundSource};
+use rapport_domain::Name;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, ApiPath};
@@ -105,11 +104,7 @@ fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError
         .get("rapport-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(unauthorised)?;
-    let t: i64 = header
-        .split(',')
-        .find_map(|p| p.strip_prefix("t="))
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(unauthorised)?;
+    let t = signature_timestamp(header).ok_or_else(unauthorised)?;
     if (Utc::now().timestamp() - t).abs() > SIGNATURE_TOLERANCE_SECS {
         return Err(unauthorised());
     }
@@ -121,17 +116,6 @@ fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError
         Ok(())
     } else {
         Err(unauthorised())
-    }
-}
-
-fn text_at(v: &Value, pointer: &str, field: &str) -> Result<String, ApiError> {
-    match v.pointer(pointer) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(ApiError::invalid(
-            field,
-            format!("the body has no text at {pointer}"),
-        )),
     }
 }
 
@@ -147,26 +131,14 @@ pub async fn receive(
         return Err(ApiError::NotFound("inbound source"));
     };
     verify(&secret, &headers, &body)?;
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid("body", format!("not JSON: {e}")))?;
     let m = &source.mapping;
-    let event = text_at(&v, &m.event_pointer, "event")?;
-    if !m.trigger_values.contains(&event) {
-        return Ok((StatusCode::ACCEPTED, Json(Received { outcome: "ignored" })));
-    }
-    let ticket = text_at(&v, &m.ticket_pointer, "ticket")?;
-    let external = text_at(&v, &m.customer_pointer, "customer")?;
-    let optional = |p: &Option<String>, field: &str| -> Result<Option<String>, ApiError> {
-        p.as_deref().map(|p| text_at(&v, p, field)).transpose()
+    let invite = match m.parse_event(&body)? {
+        InboundEvent::Ignored { .. } => {
+            return Ok((StatusCode::ACCEPTED, Json(Received { outcome: "ignored" })))
+        }
+        InboundEvent::Invite(i) => i,
     };
-    let email = optional(&m.email_pointer, "email")?
-        .map(|e| Email::parse("email", &e))
-        .transpose()?;
-    let name = optional(&m.name_pointer, "name")?;
-    let locale = match optional(&m.locale_pointer, "locale")? {
-        Some(l) => Some(Locale::parse("locale", &l)?),
-        None => None,
-    };
+    let ticket = invite.ticket;
     // Everything is parsed: from here on, record the ticket so a resend does nothing.
     if !s
         .store
@@ -180,7 +152,11 @@ pub async fn receive(
             }),
         ));
     }
-    let customer = match s.store.customer_by_external_id(org, &external).await? {
+    let customer = match s
+        .store
+        .customer_by_external_id(org, invite.customer.as_str())
+        .await?
+    {
         Some(c) => c.id,
         None => {
             let default_locale = s.store.get_organisation(org).await?.default_locale;
@@ -188,10 +164,10 @@ pub async fn receive(
                 .create_customer(
                     rapport_storage::Actor::system(org),
                     &NewCustomer {
-                        external_id: Name::parse("customer", &external)?,
-                        name: Name::parse("name", name.as_deref().unwrap_or(&external))?,
-                        locale: locale.unwrap_or(default_locale),
-                        email,
+                        name: invite.name.unwrap_or_else(|| invite.customer.clone()),
+                        external_id: invite.customer,
+                        locale: invite.locale.unwrap_or(default_locale),
+                        email: invite.email,
                         phone: None,
                         consent: Consent {
                             email: m.new_customers_consent_to_email,
