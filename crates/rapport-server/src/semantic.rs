@@ -58,6 +58,20 @@ struct OrgIndex {
 }
 
 impl OrgIndex {
+    /// Load the rows stored since the last load.
+    async fn catch_up(&mut self, store: &dyn Storage, org: OrgId) -> StorageResult<()> {
+        loop {
+            let page = store.embeddings_after(org, self.last_id, 5000).await?;
+            let Some(last) = page.last().map(|e| e.id) else {
+                return Ok(());
+            };
+            for e in &page {
+                self.push(e.text, &e.vector);
+            }
+            self.last_id = last;
+        }
+    }
+
     fn push(&mut self, text: EmbeddedText, bytes: &[u8]) {
         let Some((scale, q)) = split(bytes) else {
             return;
@@ -217,30 +231,12 @@ impl Semantic {
         let idx = self.indexes.lock().await.entry(org).or_default().clone();
         {
             let mut g = idx.lock().await;
-            // Load what is new since the last search …
-            loop {
-                let page = store.embeddings_after(org, g.last_id, 5000).await?;
-                let Some(last) = page.last().map(|e| e.id) else {
-                    break;
-                };
-                for e in &page {
-                    g.push(e.text, &e.vector);
-                }
-                g.last_id = last;
-            }
-            // … and start over when rows went away (a purge) or were replaced.
+            g.catch_up(store, org).await?;
+            // Rows went away (a purge): start over. A re-embedded text keeps its row id and,
+            // with the same model, its vector, so it needs nothing.
             if store.embedding_count(org).await? != g.texts.len() as i64 {
                 *g = OrgIndex::default();
-                loop {
-                    let page = store.embeddings_after(org, g.last_id, 5000).await?;
-                    let Some(last) = page.last().map(|e| e.id) else {
-                        break;
-                    };
-                    for e in &page {
-                        g.push(e.text, &e.vector);
-                    }
-                    g.last_id = last;
-                }
+                g.catch_up(store, org).await?;
             }
         }
         Ok(idx)

@@ -278,8 +278,8 @@ fn evaluate_rules(engine: &Engine, data: &Labelled) -> Report {
     report(&gold, &pred)
 }
 
-/// The developer-written CX sample (golden-test inputs with a `label`): a sanity check of
-/// domain transfer, not an independent test.
+/// A labelled CX set in JSON Lines (`text`, `language`, `label`): the developer-written
+/// golden sample or the evaluation set; checks of domain transfer, never training data.
 fn cx_sample(path: &Path) -> anyhow::Result<Vec<(String, String, usize)>> {
     let mut out = Vec::new();
     for line in read(path)?.lines().filter(|l| !l.trim().is_empty()) {

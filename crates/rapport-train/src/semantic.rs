@@ -14,7 +14,7 @@ use rapport_embed::{default_model_dir, Encoder, Prefix, MODEL_FILE};
 use rapport_text::semantic::{sentiment_input, DenseHead, HeadOptions, SemanticHeads};
 use rapport_text::Engine;
 
-use crate::{class_of, hebrew, print_report, read, report, tweeteval, Args, Labelled};
+use crate::{class_of, cx_sample, hebrew, print_report, read, report, tweeteval, Args, Labelled};
 
 /// Embed texts in batches, printing throughput.
 fn embed_all(enc: &Encoder, name: &str, texts: &[&str]) -> Vec<Vec<f32>> {
@@ -48,28 +48,6 @@ fn emotion_split(dir: &Path, split: &str) -> anyhow::Result<Labelled> {
         .zip(l.lines())
         .map(|(t, l)| Ok((t.to_string(), l.trim().parse::<usize>()?)))
         .collect()
-}
-
-/// A labelled evaluation set in JSON Lines (`text`, `language`, `label`).
-fn jsonl_eval(path: &Path) -> anyhow::Result<Vec<(String, String, usize)>> {
-    let mut out = Vec::new();
-    for line in read(path)?.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line)?;
-        let (Some(t), Some(l), Some(lang)) = (
-            v["text"].as_str(),
-            v["label"].as_str(),
-            v["language"].as_str(),
-        ) else {
-            continue;
-        };
-        let y = match l {
-            "negative" => 0,
-            "neutral" => 1,
-            _ => 2,
-        };
-        out.push((t.to_string(), lang.to_string(), y));
-    }
-    Ok(out)
 }
 
 fn predict(engine: &Engine, text: &str, lang: &str, emb: Option<&[f32]>) -> usize {
@@ -192,7 +170,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             continue;
         }
         println!("\n## {title}");
-        let all = jsonl_eval(p)?;
+        let all = cx_sample(p)?;
         for lang in ["en", "he", "el"] {
             let rows: Vec<(&str, &str, usize)> = all
                 .iter()
