@@ -30,7 +30,11 @@ use crate::state::AppState;
         description = "Frontline-first customer experience platform. Authenticate with `Authorization: Bearer <token>` (create tokens in the web UI or with `rapport token create`). Every error is `{\"error\": {\"code\", \"message\", \"field\"?}}`."
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail))
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::semantic::SearchScope
+    ))
 )]
 struct ApiDoc;
 
@@ -143,3 +147,37 @@ pub fn openapi_route(doc: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
 /// Default and maximum page sizes for list endpoints.
 pub(crate) const PAGE_DEFAULT: i64 = 50;
 pub(crate) const PAGE_MAX: i64 = 500;
+
+#[cfg(test)]
+mod tests {
+    /// Every `$ref` in the published document must name a schema it defines; a dangling one
+    /// makes generated clients and schema-driven testers (schemathesis) skip that parameter.
+    #[test]
+    fn every_schema_reference_resolves() {
+        let (_, doc) = super::router();
+        let doc = serde_json::to_value(&doc).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let mut refs = Vec::new();
+        collect_refs(&doc, &mut refs);
+        assert!(!refs.is_empty());
+        for r in refs {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("unexpected reference {r}"));
+            assert!(schemas.contains_key(name), "dangling reference {r}");
+        }
+    }
+
+    fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| collect_refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| collect_refs(v, out)),
+            _ => {}
+        }
+    }
+}
