@@ -10,6 +10,7 @@ pub mod ambassadorship;
 pub mod closed_loop;
 mod error;
 pub mod frontline;
+pub mod password_reset;
 mod postgres;
 mod rows;
 pub mod semantic;
@@ -30,6 +31,7 @@ pub use ambassadorship::{AmbassadorshipStore, Contact, Pulse, PulseSumsRow, Puls
 pub use closed_loop::{ClosedLoopStore, DeliveryToSend, DueSurveyFollowup};
 pub use error::{StorageError, StorageResult};
 pub use frontline::{ConversationAnalysis, ConversationFilter, FrontlineStore, StoredTranscript};
+pub use password_reset::{PasswordResetStore, ResetTokenState};
 pub use postgres::PgStore;
 pub use semantic::{EmbeddedText, SemanticStore, StoredEmbedding};
 pub use sqlite::SqliteStore;
@@ -96,7 +98,14 @@ pub struct CustomerPage {
 
 #[async_trait]
 pub trait Storage:
-    ClosedLoopStore + FrontlineStore + AmbassadorshipStore + SemanticStore + Send + Sync + 'static
+    ClosedLoopStore
+    + FrontlineStore
+    + AmbassadorshipStore
+    + SemanticStore
+    + PasswordResetStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;

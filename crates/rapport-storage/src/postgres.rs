@@ -36,3 +36,4 @@ crate::closed_loop::closed_loop_impl!(PgStore);
 crate::frontline::frontline_impl!(PgStore);
 crate::ambassadorship::ambassadorship_impl!(PgStore);
 crate::semantic::semantic_impl!(PgStore);
+crate::password_reset::password_reset_impl!(PgStore);

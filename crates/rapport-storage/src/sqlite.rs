@@ -46,3 +46,4 @@ crate::closed_loop::closed_loop_impl!(SqliteStore);
 crate::frontline::frontline_impl!(SqliteStore);
 crate::ambassadorship::ambassadorship_impl!(SqliteStore);
 crate::semantic::semantic_impl!(SqliteStore);
+crate::password_reset::password_reset_impl!(SqliteStore);
