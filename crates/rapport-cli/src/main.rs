@@ -107,6 +107,14 @@ struct ServeArgs {
     /// Trust X-Forwarded-For/-Proto (only behind your own reverse proxy).
     #[arg(long, env = "RAPPORT_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Requests per minute one client address may make to the pages and posts open without
+    /// signing in (survey and invitation pages, pulse, login, password reset, inbound
+    /// webhooks); a minute's worth may come at once. 0 turns the limit off.
+    #[arg(long, env = "RAPPORT_PUBLIC_RATE_LIMIT", default_value_t = 120)]
+    public_rate_limit: u32,
+    /// Minutes a password-reset link works.
+    #[arg(long, env = "RAPPORT_PASSWORD_RESET_TTL_MINUTES", default_value_t = 60)]
+    password_reset_ttl_minutes: u32,
     /// Largest accepted request body in bytes.
     #[arg(long, env = "RAPPORT_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
@@ -325,6 +333,10 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let mut config = Config::new(a.db.database_url, a.addr);
     config.public_url = a.public_url;
     config.trust_proxy = a.trust_proxy;
+    config.public_rate_limit =
+        rapport_server::rate_limit::RateLimit::per_minute(a.public_rate_limit);
+    config.password_reset_ttl =
+        chrono::Duration::minutes(a.password_reset_ttl_minutes.max(1).into());
     config.body_limit = a.body_limit;
     config.job_lease = chrono::Duration::seconds(a.job_lease_secs.max(1).into());
     config.webhook_retry_base =

@@ -159,6 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .route_layer(middleware::from_fn_with_state(
+            crate::rate_limit::PublicLimit::new(state.clone()),
+            crate::rate_limit::public_routes,
+        ))
+        .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))

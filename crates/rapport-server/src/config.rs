@@ -14,6 +14,11 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Demo mode shows the demo logins on the login page.
     pub demo: bool,
+    /// Requests per client address to the pages and posts open without signing in
+    /// (`None`: unlimited). See [`crate::rate_limit`].
+    pub public_rate_limit: Option<crate::rate_limit::RateLimit>,
+    /// How long a password-reset link works.
+    pub password_reset_ttl: chrono::Duration,
     /// Where invitation e-mails go out: `smtp://host:port` (plain, e.g. a local relay),
     /// `smtp://host:port?tls=required` (STARTTLS) or `smtps://host:port`; credentials as
     /// `smtp://user:password@host`. `None` leaves e-mail invitations undeliverable.
@@ -49,6 +54,8 @@ impl Config {
             body_limit: 1024 * 1024,
             trust_proxy: false,
             demo: false,
+            public_rate_limit: crate::rate_limit::RateLimit::per_minute(120),
+            password_reset_ttl: chrono::Duration::minutes(60),
             smtp_url: None,
             mail_from: "Rapport <rapport@localhost>".into(),
             reminder_after: chrono::Duration::days(3),
@@ -89,6 +96,8 @@ impl std::fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("trust_proxy", &self.trust_proxy)
             .field("demo", &self.demo)
+            .field("public_rate_limit", &self.public_rate_limit)
+            .field("password_reset_ttl", &self.password_reset_ttl)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("reminder_after", &self.reminder_after)

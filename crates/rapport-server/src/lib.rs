@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod known_examples;
 pub mod metrics;
+pub mod rate_limit;
 pub mod semantic;
 pub mod state;
 pub mod web;

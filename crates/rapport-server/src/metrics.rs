@@ -18,6 +18,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     jobs: IntGaugeVec,
     info: IntGaugeVec,
+    rate_limited: IntCounterVec,
 }
 
 impl Metrics {
@@ -53,12 +54,21 @@ impl Metrics {
         .expect("metric");
         info.with_label_values(&[env!("CARGO_PKG_VERSION"), backend])
             .set(1);
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "rate_limited_total",
+                "Requests refused 429 by the per-address limit of public routes, by route",
+            ),
+            &["route"],
+        )
+        .expect("metric");
         for m in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool.clone()),
             Box::new(jobs.clone()),
             Box::new(info.clone()),
+            Box::new(rate_limited.clone()),
         ] {
             registry.register(m).expect("register metric");
         }
@@ -69,7 +79,13 @@ impl Metrics {
             pool,
             jobs,
             info,
+            rate_limited,
         }
+    }
+
+    /// Counts one request refused by the public-route rate limit.
+    pub fn rate_limited(&self, route: &str) {
+        self.rate_limited.with_label_values(&[route]).inc();
     }
 
     fn render(&self) -> String {

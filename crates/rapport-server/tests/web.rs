@@ -293,6 +293,7 @@ async fn failed_logins_are_throttled(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "900", "the throttle's window");
 }
 
 async fn journey_editor_round_trip_without_javascript(app: TestApp) {

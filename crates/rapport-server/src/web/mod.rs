@@ -264,6 +264,7 @@ pub async fn html_errors(State(state): State<AppState>, req: Request, next: Next
     };
     let resp = next.run(Request::from_parts(parts, body)).await;
     let status = resp.status();
+    let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
     let is_json = resp
         .headers()
         .get(header::CONTENT_TYPE)
@@ -295,7 +296,12 @@ pub async fn html_errors(State(state): State<AppState>, req: Request, next: Next
         i18n: state.i18n.clone(),
         locale,
     };
-    (status, layout::error_page(&tr, status, &message)).into_response()
+    let mut page = (status, layout::error_page(&tr, status, &message)).into_response();
+    // The page keeps telling clients when to come back (429, 503).
+    if let Some(v) = retry_after {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    page
 }
 
 /// Only same-site relative paths are followed after login, so `?next=` cannot redirect away.

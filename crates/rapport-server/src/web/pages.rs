@@ -68,17 +68,8 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if state.config.trust_proxy {
-        if let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return ip.trim().to_string();
-        }
-    }
-    peer.ip().to_string()
+pub(super) fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    crate::rate_limit::client_ip(state.config.trust_proxy, headers, peer).to_string()
 }
 
 pub async fn login(
@@ -105,6 +96,10 @@ pub async fn login(
         let mut resp =
             login_form(&ctx, &next, &form.email, Some(ctx.t("login-rate-limited"))).into_response();
         *resp.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(FAIL_WINDOW_MINUTES * 60),
+        );
         return Ok(resp);
     }
     let found = match Email::parse("email", &form.email) {
