@@ -12,6 +12,7 @@ both_backends!(
     failed_logins_are_throttled,
     journey_editor_round_trip_without_javascript,
     user_text_is_escaped_and_isolated,
+    login_rotates_the_session,
 );
 
 async fn login_sets_a_safe_session_cookie_and_logout_ends_it(app: TestApp) {
@@ -431,4 +432,145 @@ async fn user_text_is_escaped_and_isolated(app: TestApp) {
         .unwrap()
         .contains("default-src 'self'"));
     assert_eq!(r.headers()["x-frame-options"], "DENY");
+}
+
+/// A client that sends exactly this session cookie (no cookie store).
+fn with_session(sid: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        format!("rapport_session={sid}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+fn session_cookie(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("rapport_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn signed_in(client: &reqwest::Client, app: &TestApp) -> bool {
+    client
+        .get(app.url("/settings"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        == 200
+}
+
+async fn login_rotates_the_session(app: TestApp) {
+    let org = app.org("ro").await;
+    app.caller(org.id, "ro@ro.test", Role::Agent, Locale::En, None)
+        .await;
+    let app = &app;
+    // First sign-in: session one.
+    let client = TestApp::client();
+    let page = get(&client, app, "/login").await.1;
+    let csrf = extract_csrf(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("email", "ro@ro.test"),
+        ("password", PASSWORD),
+    ];
+    let r = client
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let first = session_cookie(&r);
+    assert!(signed_in(&with_session(&first), app).await);
+    // Signing in again from the same browser (it sends session one along, and its form
+    // carries that session's token) rotates it.
+    let csrf = extract_csrf(&get(&client, app, "/settings").await.1);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("email", "ro@ro.test"),
+        ("password", PASSWORD),
+    ];
+    let r = client
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let second = session_cookie(&r);
+    assert_ne!(first, second);
+    assert!(
+        !signed_in(&with_session(&first), app).await,
+        "the old id is dead"
+    );
+    assert!(
+        signed_in(&with_session(&second), app).await,
+        "the new one works"
+    );
+
+    // Session fixation: an id planted in a victim's browser (here, one the attacker got by
+    // signing in to their own account) is ended by the victim's login, not adopted.
+    app.caller(org.id, "mallory@ro.test", Role::Viewer, Locale::En, None)
+        .await;
+    let attacker = TestApp::client();
+    let page = get(&attacker, app, "/login").await.1;
+    let a_csrf = extract_csrf(&page);
+    let r = attacker
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", a_csrf.as_str()),
+            ("email", "mallory@ro.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let planted = session_cookie(&r);
+    let victim = {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("rapport_session={planted}; rapport_login_csrf={a_csrf}")
+                .parse()
+                .unwrap(),
+        );
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    };
+    // The victim's browser holds the planted session, so its form carries that session's token.
+    let victim_page = get(&victim, app, "/settings").await.1;
+    let v_csrf = extract_csrf(&victim_page);
+    let r = victim
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", v_csrf.as_str()),
+            ("email", "ro@ro.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let fresh = session_cookie(&r);
+    assert_ne!(fresh, planted);
+    assert!(!signed_in(&with_session(&planted), app).await);
+    assert!(signed_in(&with_session(&fresh), app).await);
 }

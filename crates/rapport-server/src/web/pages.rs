@@ -120,6 +120,11 @@ pub async fn login(
         *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
         return Ok(resp);
     };
+    // A session the browser brought along ends here, whoever's it was: an id planted before
+    // login (session fixation) never becomes a signed-in session.
+    if let Some(old) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        s.store.delete_session(&secrets::sha256_hex(&old)).await?;
+    }
     let sid = secrets::random_hex(32);
     let csrf = secrets::random_hex(32);
     s.store
