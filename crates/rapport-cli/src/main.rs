@@ -138,6 +138,10 @@ struct ServeArgs {
     /// caught by a database that stopped answering mid-query).
     #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u32,
+    /// Seconds a client may take to send a request's headers, and a kept-alive connection may
+    /// sit idle, before the connection is closed (slow clients cannot hold connections open).
+    #[arg(long, env = "RAPPORT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u32,
     /// Folder of the semantic tier's model file (default: $RAPPORT_MODEL_DIR, else
     /// ~/.local/share/rapport/models); without the file the fast tier answers alone.
     #[arg(long)]
@@ -345,6 +349,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         std::time::Duration::from_millis(a.db_acquire_timeout_ms.max(1).into());
     config.shutdown_grace = std::time::Duration::from_secs(a.shutdown_grace_secs.into());
     config.request_timeout = std::time::Duration::from_secs(a.request_timeout_secs.max(1).into());
+    config.header_read_timeout =
+        std::time::Duration::from_secs(a.header_read_timeout_secs.max(1).into());
     config.model_dir = Some(a.model_dir.unwrap_or_else(rapport_embed::default_model_dir));
     a.mail.apply(&mut config);
     tracing::info!(?config, "starting");

@@ -41,6 +41,10 @@ pub struct Config {
     /// The longest a request may take before it is answered 503 (`timeout`): a bound for
     /// requests caught in a database that stopped answering mid-query.
     pub request_timeout: std::time::Duration,
+    /// The longest a client may take to send a request's headers (and the longest a kept-alive
+    /// connection may sit idle); then the connection is closed, so slow clients cannot hold
+    /// connections open one byte at a time.
+    pub header_read_timeout: std::time::Duration,
     /// Where the semantic tier's model file is looked for (`None`: the tier is off).
     pub model_dir: Option<std::path::PathBuf>,
 }
@@ -64,6 +68,7 @@ impl Config {
             db_acquire_timeout: rapport_storage::PoolOptions::default().acquire_timeout,
             shutdown_grace: std::time::Duration::from_secs(20),
             request_timeout: std::time::Duration::from_secs(30),
+            header_read_timeout: std::time::Duration::from_secs(10),
             model_dir: None,
         }
     }
@@ -106,6 +111,7 @@ impl std::fmt::Debug for Config {
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("request_timeout", &self.request_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish()
     }
 }

@@ -160,13 +160,17 @@ pub struct Recorded {
 /// idempotent on `external_id`.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/events", tag = "ambassadorship", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = NewEvent,
-    responses((status = 201, body = Recorded), (status = 200, body = Recorded), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Recorded), (status = 200, body = Recorded), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_event(
     auth: Auth<Managers>,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewEvent>,
 ) -> ApiResult<(StatusCode, Json<Recorded>)> {
+    // An unknown customer (or another organisation's) is the path's 404, not the body's 422.
+    s.store
+        .get_customer(auth.user.org_id, CustomerId(id))
+        .await?;
     input.validate(Utc::now())?;
     let done = s
         .store
@@ -190,13 +194,16 @@ const EVENTS_MAX: usize = 1000;
 /// index (`events[3].occurred_at`) and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/events/batch", tag = "ambassadorship", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Vec<NewEvent>,
-    responses((status = 200, body = Vec<Recorded>), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Recorded>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_events_batch(
     auth: Auth<Managers>,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<Vec<NewEvent>>,
 ) -> ApiResult<Json<Vec<Recorded>>> {
+    s.store
+        .get_customer(auth.user.org_id, CustomerId(id))
+        .await?;
     if input.len() > EVENTS_MAX {
         return Err(ApiError::invalid(
             "events",
@@ -220,6 +227,7 @@ pub async fn record_events_batch(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QuartersQuery {
     /// How many quarters back, including the current one (default 8, at most 16).
@@ -244,6 +252,7 @@ pub async fn behaviour(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LinkageQuery {
     /// ambassadorship, ambassadorship.company, ambassadorship.value_proposition,

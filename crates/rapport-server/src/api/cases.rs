@@ -38,6 +38,7 @@ pub struct CasePage {
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     /// new, contacted, in_dialogue, resolved or closed.
@@ -273,6 +274,7 @@ pub async fn set_root_causes(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseMetricsQuery {
     /// team, touchpoint, owner, week, month or none.
@@ -452,6 +454,7 @@ pub async fn set_plan(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FollowupQuery {
     /// Only mine (the caller's).

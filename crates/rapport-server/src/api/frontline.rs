@@ -139,6 +139,7 @@ pub async fn import_batch(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationQuery {
     pub agent_id: Option<i64>,
@@ -314,6 +315,7 @@ pub async fn respond(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DaysQuery {
     /// How far back, in days (default 90).
@@ -382,6 +384,7 @@ async fn get_rubric_value(s: &AppState, org: OrgId) -> ApiResult<Json<serde_json
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ScorecardQuery {
     pub agent_id: Option<i64>,
@@ -521,6 +524,7 @@ pub async fn listen_next_queue(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TeamQuery {
     pub team_id: Option<i64>,
@@ -572,6 +576,7 @@ pub async fn praise_suggestions(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StoryQuery {
     pub team_id: Option<i64>,

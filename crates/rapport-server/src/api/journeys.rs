@@ -128,13 +128,15 @@ impl StageInput {
 
 #[utoipa::path(post, path = "/api/v1/journeys/{id}/stages", tag = "journeys", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = StageInput,
-    responses((status = 201, body = Stage), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Stage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_stage(
     auth: Auth<Managers>,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<StageInput>,
 ) -> ApiResult<(StatusCode, Json<Stage>)> {
+    // An unknown journey (or another organisation's) is the path's 404, not the body's 422.
+    s.store.get_journey(auth.user.org_id, JourneyId(id)).await?;
     let new = input.parse()?;
     Ok((
         StatusCode::CREATED,

@@ -59,6 +59,7 @@ impl Measure {
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsQuery {
     /// nps, csat, ces, gap, sentiment or all (default).

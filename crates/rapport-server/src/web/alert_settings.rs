@@ -5,11 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::Routes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
 use rapport_domain::alerts::{default_rules, AlertRule, AlertRuleSpec, Condition, MatchMode};
 use rapport_domain::cases::{Priority, SlaPolicy, SlaTarget};
@@ -24,13 +23,14 @@ use crate::auth::{Auth, Managers};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/settings/alerts", get(show).post(create_rule))
-        .route("/settings/alerts/defaults", post(add_defaults))
-        .route("/settings/alerts/{id}/toggle", post(toggle_rule))
-        .route("/settings/alerts/{id}/delete", post(delete_rule))
-        .route("/settings/sla", post(save_sla))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/settings/alerts", show)
+        .post("/settings/alerts", create_rule)
+        .post("/settings/alerts/defaults", add_defaults)
+        .post("/settings/alerts/{id}/toggle", toggle_rule)
+        .post("/settings/alerts/{id}/delete", delete_rule)
+        .post("/settings/sla", save_sla)
 }
 
 /// Up to this many conditions can be entered in the form.

@@ -6,11 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::Routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use rapport_domain::alerts::{Condition, Trigger};
@@ -28,14 +27,14 @@ use crate::auth::{Auth, Leads};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/cases", get(inbox))
-        .route("/cases/{id}", get(show))
-        .route("/cases/{id}/notes", post(add_note))
-        .route("/cases/{id}/transition", post(transition))
-        .route("/cases/{id}/assign", post(assign))
-        .route("/cases/{id}/root-causes", post(root_causes))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/cases", inbox)
+        .get("/cases/{id}", show)
+        .post("/cases/{id}/notes", add_note)
+        .post("/cases/{id}/transition", transition)
+        .post("/cases/{id}/assign", assign)
+        .post("/cases/{id}/root-causes", root_causes)
 }
 
 const PAGE_SIZE: i64 = 50;

@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 
+use super::Routes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use maud::{html, Markup};
 use rapport_domain::followups::{FollowupResult, FollowupState, FollowupTask};
@@ -20,10 +19,10 @@ use crate::auth::{Auth, Leads};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/followups", get(list))
-        .route("/followups/{id}", post(record))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/followups", list)
+        .post("/followups/{id}", record)
 }
 
 #[derive(Debug, Deserialize)]

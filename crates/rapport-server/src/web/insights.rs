@@ -6,9 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::Routes;
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use rapport_domain::insights::{self, Driver, Weakness};
@@ -28,13 +27,13 @@ use crate::auth::{Auth, Leads, Members};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/insights", get(overview))
-        .route("/insights/journeys/{id}", get(journey_map))
-        .route("/responses", get(responses))
-        .route("/responses/{id}", get(response))
-        .route("/customers/{id}", get(customer))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/insights", overview)
+        .get("/insights/journeys/{id}", journey_map)
+        .get("/responses", responses)
+        .get("/responses/{id}", response)
+        .get("/customers/{id}", customer)
 }
 
 /// Fewer answers than this and a touchpoint is neither ranked weakest nor a driver: one or two

@@ -305,6 +305,8 @@ pub async fn create_stage(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StageForm>,
 ) -> ApiResult<Redirect> {
+    // An unknown journey (or another organisation's) is a 404, not a form error.
+    s.store.get_journey(auth.user.org_id, JourneyId(id)).await?;
     s.store
         .create_stage(auth.actor(), JourneyId(id), &f.parse()?)
         .await?;

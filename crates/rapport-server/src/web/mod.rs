@@ -16,11 +16,12 @@ mod surveys;
 mod webhook_settings;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request, State};
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::Router;
 use rapport_domain::model::User;
 use rapport_domain::Locale;
@@ -33,66 +34,116 @@ use crate::state::AppState;
 
 pub use layout::ut;
 
+/// One route of the web UI: a method and a path in the router's syntax (`/cases/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WebRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+/// Builds the web router and, from the same calls, the list of its routes, so the list cannot
+/// drift from what is served (axum cannot enumerate a router). Tests walk [`route_table`] to
+/// check every route's access, escaping and headers.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<WebRoute>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            table: vec![],
+        }
+    }
+
+    fn add(mut self, method: &'static str, path: &'static str, mr: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, mr);
+        self.table.push(WebRoute { method, path });
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("GET", path, axum::routing::get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("POST", path, axum::routing::post(handler))
+    }
+
+    fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+}
+
+/// The web UI's routes, from the one list the router is built from.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_page).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/locale", post(pages::set_locale))
-        .route("/settings", get(pages::settings).post(pages::save_settings))
-        .route("/users", get(pages::users).post(pages::create_user))
-        .route("/users/{id}", post(pages::update_user))
-        .route("/teams", get(pages::teams).post(pages::create_team))
-        .route("/teams/{id}", post(pages::update_team))
-        .route("/teams/{id}/delete", post(pages::delete_team))
-        .route("/customers", get(pages::customers))
-        .route("/tokens", get(pages::tokens).post(pages::create_token))
-        .route("/tokens/{id}/revoke", post(pages::revoke_token))
-        .route("/audit", get(pages::audit))
-        .route("/journeys", get(journeys::list).post(journeys::create))
-        .route("/journeys/{id}", get(journeys::show).post(journeys::update))
-        .route("/journeys/{id}/delete", post(journeys::delete))
-        .route("/journeys/{id}/stages", post(journeys::create_stage))
-        .route("/stages/{id}", post(journeys::update_stage))
-        .route("/stages/{id}/delete", post(journeys::delete_stage))
-        .route("/touchpoints", post(journeys::create_touchpoint))
-        .route("/touchpoints/{id}", post(journeys::update_touchpoint))
-        .route(
-            "/touchpoints/{id}/delete",
-            post(journeys::delete_touchpoint),
-        )
-        .route(
-            "/assets/app.css",
-            get(|| css(include_str!("../../assets/app.css"))),
-        )
-        .route(
-            "/assets/surveys.css",
-            get(|| css(include_str!("../../assets/surveys.css"))),
-        )
-        .route(
-            "/assets/insights.css",
-            get(|| css(include_str!("../../assets/insights.css"))),
-        )
-        .route(
-            "/assets/cases.css",
-            get(|| css(include_str!("../../assets/cases.css"))),
-        )
-        .route(
-            "/assets/alerts.css",
-            get(|| css(include_str!("../../assets/alerts.css"))),
-        )
-        .route(
-            "/assets/webhooks.css",
-            get(|| css(include_str!("../../assets/webhooks.css"))),
-        )
-        .route(
-            "/assets/frontline.css",
-            get(|| css(include_str!("../../assets/frontline.css"))),
-        )
-        .route(
-            "/assets/ambassadorship.css",
-            get(|| css(include_str!("../../assets/ambassadorship.css"))),
-        )
+    routes().router
+}
+
+/// Every web route (method and path) the router serves.
+pub fn route_table() -> Vec<WebRoute> {
+    routes().table
+}
+
+fn routes() -> Routes {
+    Routes::new()
+        .get("/", pages::home)
+        .get("/login", pages::login_page)
+        .post("/login", pages::login)
+        .post("/logout", pages::logout)
+        .post("/locale", pages::set_locale)
+        .get("/settings", pages::settings)
+        .post("/settings", pages::save_settings)
+        .get("/users", pages::users)
+        .post("/users", pages::create_user)
+        .post("/users/{id}", pages::update_user)
+        .get("/teams", pages::teams)
+        .post("/teams", pages::create_team)
+        .post("/teams/{id}", pages::update_team)
+        .post("/teams/{id}/delete", pages::delete_team)
+        .get("/customers", pages::customers)
+        .get("/tokens", pages::tokens)
+        .post("/tokens", pages::create_token)
+        .post("/tokens/{id}/revoke", pages::revoke_token)
+        .get("/audit", pages::audit)
+        .get("/journeys", journeys::list)
+        .post("/journeys", journeys::create)
+        .get("/journeys/{id}", journeys::show)
+        .post("/journeys/{id}", journeys::update)
+        .post("/journeys/{id}/delete", journeys::delete)
+        .post("/journeys/{id}/stages", journeys::create_stage)
+        .post("/stages/{id}", journeys::update_stage)
+        .post("/stages/{id}/delete", journeys::delete_stage)
+        .post("/touchpoints", journeys::create_touchpoint)
+        .post("/touchpoints/{id}", journeys::update_touchpoint)
+        .post("/touchpoints/{id}/delete", journeys::delete_touchpoint)
+        .get("/assets/app.css", || {
+            css(include_str!("../../assets/app.css"))
+        })
+        .get("/assets/surveys.css", || {
+            css(include_str!("../../assets/surveys.css"))
+        })
+        .get("/assets/insights.css", || {
+            css(include_str!("../../assets/insights.css"))
+        })
+        .get("/assets/cases.css", || {
+            css(include_str!("../../assets/cases.css"))
+        })
+        .get("/assets/alerts.css", || {
+            css(include_str!("../../assets/alerts.css"))
+        })
+        .get("/assets/webhooks.css", || {
+            css(include_str!("../../assets/webhooks.css"))
+        })
+        .get("/assets/frontline.css", || {
+            css(include_str!("../../assets/frontline.css"))
+        })
+        .get("/assets/ambassadorship.css", || {
+            css(include_str!("../../assets/ambassadorship.css"))
+        })
         .merge(surveys::router())
         .merge(insights::router())
         .merge(cases::router())
@@ -212,6 +263,10 @@ where
         match (expected, sent) {
             (Some(e), Some(s)) if !e.is_empty() && secrets::same(&e, &s) => {}
             _ => return Err(ApiError::CsrfRejected),
+        }
+        // PostgreSQL cannot store NUL in text: refuse it here rather than fail in a query.
+        if let Some((k, _)) = form_urlencoded::parse(&bytes).find(|(_, v)| v.contains('\0')) {
+            return Err(ApiError::invalid(k, "must not contain NUL characters"));
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)

@@ -4,11 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use super::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup};
 use rapport_domain::ambassadorship::{PulseDefinition, PulseKind};
 use rapport_domain::Locale;
@@ -20,8 +19,10 @@ use crate::error::ApiResult;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/pulse/{token}", get(show).post(submit))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/pulse/{token}", show)
+        .post("/pulse/{token}", submit)
 }
 
 fn tr(s: &AppState, locale: Locale) -> Tr {

@@ -4,11 +4,10 @@ mod invitations;
 mod manage;
 mod respond;
 
+use super::Routes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::Utc;
 use rapport_domain::voc::{Invitation, NewResponse, ResponseSource, Survey, SurveyStatus};
 use rapport_domain::{Locale, OrgId};
@@ -22,22 +21,22 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/s/{public_id}", get(public_get).post(public_post))
-        .route("/i/{token}", get(invitation_get).post(invitation_post))
-        .route("/surveys", get(manage::list).post(manage::create))
-        .route("/surveys/{id}", get(manage::show).post(manage::update))
-        .route("/surveys/{id}/publish", post(manage::publish))
-        .route("/surveys/{id}/close", post(manage::close))
-        .route(
-            "/surveys/{id}/invitations",
-            get(invitations::list).post(invitations::create),
-        )
-        .route(
-            "/surveys/{id}/preview",
-            get(manage::preview_get).post(manage::preview_post),
-        )
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/s/{public_id}", public_get)
+        .post("/s/{public_id}", public_post)
+        .get("/i/{token}", invitation_get)
+        .post("/i/{token}", invitation_post)
+        .get("/surveys", manage::list)
+        .post("/surveys", manage::create)
+        .get("/surveys/{id}", manage::show)
+        .post("/surveys/{id}", manage::update)
+        .post("/surveys/{id}/publish", manage::publish)
+        .post("/surveys/{id}/close", manage::close)
+        .get("/surveys/{id}/invitations", invitations::list)
+        .post("/surveys/{id}/invitations", invitations::create)
+        .get("/surveys/{id}/preview", manage::preview_get)
+        .post("/surveys/{id}/preview", manage::preview_post)
 }
 
 #[derive(Deserialize)]

@@ -4,11 +4,10 @@
 //! directly (201) so its signing secret is shown once and is never put in a URL or a cookie.
 //! A refused form re-renders with 422, the field named and what was typed kept.
 
+use super::Routes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use rapport_domain::model::User;
@@ -28,18 +27,19 @@ use crate::auth::{secrets, Admins, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/settings/webhooks", get(show).post(create_webhook))
-        .route("/settings/webhooks/{id}", get(deliveries))
-        .route("/settings/webhooks/{id}/toggle", post(toggle_webhook))
-        .route("/settings/webhooks/{id}/delete", post(delete_webhook))
-        .route(
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/settings/webhooks", show)
+        .post("/settings/webhooks", create_webhook)
+        .get("/settings/webhooks/{id}", deliveries)
+        .post("/settings/webhooks/{id}/toggle", toggle_webhook)
+        .post("/settings/webhooks/{id}/delete", delete_webhook)
+        .post(
             "/settings/webhooks/{id}/deliveries/{delivery}/redeliver",
-            post(redeliver),
+            redeliver,
         )
-        .route("/settings/inbound-sources", post(create_source))
-        .route("/settings/inbound-sources/{id}/delete", post(delete_source))
+        .post("/settings/inbound-sources", create_source)
+        .post("/settings/inbound-sources/{id}/delete", delete_source)
 }
 
 /// How many deliveries the log shows, newest first.

@@ -9,25 +9,24 @@ mod pulses;
 mod results;
 mod scatter;
 
-use axum::routing::{get, post};
-use axum::Router;
+use super::Routes;
 use maud::{html, Markup};
 use rapport_domain::model::User;
 use rapport_domain::role::Access;
 
 use super::Ctx;
 use crate::error::ApiError;
-use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/pulses", get(pulses::list).post(pulses::create))
-        .route("/pulses/{id}", get(pulses::show))
-        .route("/pulses/{id}/open", post(pulses::open))
-        .route("/pulses/{id}/close", post(pulses::close))
-        .route("/pulse-results", get(results::show))
-        .route("/behaviour", get(behaviour::show))
-        .route("/linkage", get(linkage::show))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/pulses", pulses::list)
+        .post("/pulses", pulses::create)
+        .get("/pulses/{id}", pulses::show)
+        .post("/pulses/{id}/open", pulses::open)
+        .post("/pulses/{id}/close", pulses::close)
+        .get("/pulse-results", results::show)
+        .get("/behaviour", behaviour::show)
+        .get("/linkage", linkage::show)
 }
 
 /// The four ambassadorship pages, as far as the viewer may open them.

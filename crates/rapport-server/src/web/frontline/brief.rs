@@ -183,6 +183,11 @@ pub async fn check_in(
 ) -> ApiResult<Response> {
     let posted = Posted(f);
     let user = &auth.user;
+    // The page it returns to is this customer's brief: an unknown one (or another
+    // organisation's) is a 404 before anything is recorded.
+    s.store
+        .get_customer(user.org_id, rapport_domain::CustomerId(id))
+        .await?;
     let result = async {
         let mood = posted
             .get("mood")

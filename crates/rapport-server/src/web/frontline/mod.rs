@@ -15,10 +15,9 @@ mod wall;
 
 use std::collections::HashMap;
 
+use super::Routes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{html, Markup};
 use rapport_domain::model::User;
@@ -28,30 +27,26 @@ use super::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/conversations", get(conversations::list))
-        .route("/conversations/{id}", get(conversations::show))
-        .route("/conversations/{id}/review", post(conversations::review))
-        .route("/conversations/{id}/respond", post(conversations::respond))
-        .route(
-            "/conversations/{id}/listened",
-            post(conversations::listened),
-        )
-        .route("/scorecards", get(scorecards::show))
-        .route("/coaching", get(coaching::show).post(coaching::create))
-        .route("/coaching/listening", post(coaching::log_listening))
-        .route("/wall", get(wall::show))
-        .route("/wall/kudos", post(wall::give_kudos))
-        .route("/wall/stories", post(wall::propose_story))
-        .route("/wall/stories/{id}/approve", post(wall::approve_story))
-        .route("/customers/{id}/brief", get(brief::show))
-        .route("/customers/{id}/checkin", post(brief::check_in))
-        .route(
-            "/me/lead-rating",
-            get(lead_rating::show).post(lead_rating::submit),
-        )
-        .route("/lead-ratings", get(lead_rating::results))
+pub(super) fn router() -> Routes {
+    Routes::new()
+        .get("/conversations", conversations::list)
+        .get("/conversations/{id}", conversations::show)
+        .post("/conversations/{id}/review", conversations::review)
+        .post("/conversations/{id}/respond", conversations::respond)
+        .post("/conversations/{id}/listened", conversations::listened)
+        .get("/scorecards", scorecards::show)
+        .get("/coaching", coaching::show)
+        .post("/coaching", coaching::create)
+        .post("/coaching/listening", coaching::log_listening)
+        .get("/wall", wall::show)
+        .post("/wall/kudos", wall::give_kudos)
+        .post("/wall/stories", wall::propose_story)
+        .post("/wall/stories/{id}/approve", wall::approve_story)
+        .get("/customers/{id}/brief", brief::show)
+        .post("/customers/{id}/checkin", brief::check_in)
+        .get("/me/lead-rating", lead_rating::show)
+        .post("/me/lead-rating", lead_rating::submit)
+        .get("/lead-ratings", lead_rating::results)
 }
 
 // ---- posted forms and refusals ----
