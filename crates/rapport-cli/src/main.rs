@@ -123,9 +123,13 @@ struct ServeArgs {
     /// Seconds a worker holds a claimed job; when a worker dies, others take its jobs after this.
     #[arg(long, env = "RAPPORT_JOB_LEASE_SECS", default_value_t = 120)]
     job_lease_secs: u32,
-    /// First webhook retry delay in milliseconds; doubles per attempt, at most an hour.
+    /// First webhook retry delay in milliseconds; doubles per attempt, up to
+    /// --webhook-retry-max-secs.
     #[arg(long, env = "RAPPORT_WEBHOOK_RETRY_BASE_MS", default_value_t = 2000)]
     webhook_retry_base_ms: u32,
+    /// Longest wait between two webhook attempts, in seconds.
+    #[arg(long, env = "RAPPORT_WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
+    webhook_retry_max_secs: u32,
     /// PostgreSQL: milliseconds a request waits for a database connection before it is
     /// answered 503 (keep it short, so requests fail fast while the database is down).
     #[arg(long, env = "RAPPORT_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
@@ -345,6 +349,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.job_lease = chrono::Duration::seconds(a.job_lease_secs.max(1).into());
     config.webhook_retry_base =
         chrono::Duration::milliseconds(a.webhook_retry_base_ms.max(1).into());
+    config.webhook_retry_max = chrono::Duration::seconds(a.webhook_retry_max_secs.max(1).into());
     config.db_acquire_timeout =
         std::time::Duration::from_millis(a.db_acquire_timeout_ms.max(1).into());
     config.shutdown_grace = std::time::Duration::from_secs(a.shutdown_grace_secs.into());

@@ -27,8 +27,11 @@ pub struct Config {
     pub mail_from: String,
     /// How long after an invitation e-mail its single reminder goes out.
     pub reminder_after: chrono::Duration,
-    /// The first webhook retry waits this long; each further one twice as long (at most an hour).
+    /// The first webhook retry waits this long; each further one twice as long, up to
+    /// `webhook_retry_max`.
     pub webhook_retry_base: chrono::Duration,
+    /// The longest wait between two webhook attempts.
+    pub webhook_retry_max: chrono::Duration,
     /// How long a claimed job stays a worker's before another may take it over (the worker
     /// died); longer than any job takes.
     pub job_lease: chrono::Duration,
@@ -64,6 +67,7 @@ impl Config {
             mail_from: "Rapport <rapport@localhost>".into(),
             reminder_after: chrono::Duration::days(3),
             webhook_retry_base: chrono::Duration::seconds(2),
+            webhook_retry_max: chrono::Duration::hours(1),
             job_lease: chrono::Duration::seconds(120),
             db_acquire_timeout: rapport_storage::PoolOptions::default().acquire_timeout,
             shutdown_grace: std::time::Duration::from_secs(20),
@@ -107,6 +111,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("reminder_after", &self.reminder_after)
             .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_retry_max", &self.webhook_retry_max)
             .field("job_lease", &self.job_lease)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("shutdown_grace", &self.shutdown_grace)

@@ -446,6 +446,15 @@ pub trait Storage:
         ids: &[i64],
         now: DateTime<Utc>,
     ) -> StorageResult<()>;
+    /// Extends the lease of jobs this worker still runs to `until`, so a job that takes longer
+    /// than one lease is not taken over by another worker while this one is alive. Jobs whose
+    /// lease another worker has taken over since, or that are no longer running, are left alone.
+    async fn renew_jobs(
+        &self,
+        worker: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> StorageResult<()>;
     /// `get_survey`, answered from memory when read less than a second ago (and not changed
     /// through this store since): for the hot submission path, where a survey closed by another
     /// instance may still take responses for up to that second.

@@ -1504,6 +1504,22 @@ macro_rules! with_voc_methods {
             Ok(())
         }
 
+        async fn renew_jobs(&self, worker: &str, ids: &[i64], until: DateTime<Utc>) -> StorageResult<()> {
+            for chunk in ids.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = format!(
+                    "UPDATE jobs SET locked_until = $1 WHERE state = 'running' AND locked_by = $2 AND id IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(until).bind(worker);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&self.pool).await?;
+            }
+            Ok(())
+        }
+
         async fn get_survey_recent(&self, org: OrgId, id: SurveyId) -> StorageResult<Survey> {
             if let Some(s) = self.group.recent_survey(org, id) {
                 return Ok(s);

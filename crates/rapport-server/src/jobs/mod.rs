@@ -123,8 +123,44 @@ const BATCH: i64 = 64;
 /// Runs claimed jobs one after another and records their outcomes: the successes in one
 /// transaction at the end, failures one by one. Once `shutdown` turns true, jobs not yet
 /// started go back to the queue, and the running one gets `shutdown_grace` to finish before it
-/// is stopped and handed back too (it runs again in full later: jobs are at-least-once).
+/// is stopped and handed back too (it runs again in full later: jobs are at-least-once). The
+/// leases of the jobs in hand are renewed meanwhile.
 async fn finish(
+    state: &AppState,
+    worker_id: &str,
+    jobs: &[Job],
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    tokio::select! {
+        () = run_all(state, worker_id, jobs, shutdown) => {}
+        () = keep_leases(state, worker_id, &ids) => {}
+    }
+}
+
+/// Renews the lease of the jobs in hand every third of a lease for as long as this worker runs
+/// them: the lease only has to outlast a dead worker, never the longest job (a batch of
+/// analyses, or a webhook receiver slow to answer, may take longer than a short lease).
+async fn keep_leases(state: &AppState, worker_id: &str, ids: &[i64]) {
+    let lease = state.config.job_lease;
+    let every = (lease / 3)
+        .to_std()
+        .unwrap_or(StdDuration::from_secs(1))
+        .max(StdDuration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = state
+            .store
+            .renew_jobs(worker_id, ids, Utc::now() + lease)
+            .await
+        {
+            // Another worker may take the jobs over when the lease runs out: at-least-once.
+            tracing::warn!(error = %e, jobs = ids.len(), "could not renew job leases");
+        }
+    }
+}
+
+async fn run_all(
     state: &AppState,
     worker_id: &str,
     jobs: &[Job],

@@ -21,9 +21,6 @@ pub const JOB_DELIVER_WEBHOOK: &str = "deliver_webhook";
 /// How long a receiver has to answer one attempt.
 const TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
-/// Longest wait between two attempts.
-const MAX_BACKOFF_SECONDS: i64 = 3600;
-
 /// How much of a receiver's error answer is kept in the delivery log.
 const ERROR_SNIPPET_CHARS: usize = 300;
 
@@ -66,12 +63,11 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     )
 }
 
-/// Wait before the next attempt: `base`, then twice as long each time, at most an hour.
-pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
+/// Wait before the next attempt: `base`, then twice as long each time, at most `max` (an hour
+/// by default: `Config::webhook_retry_max`).
+pub fn retry_delay(base: Duration, max: Duration, attempts: i32) -> Duration {
     let factor = 2i32.saturating_pow(attempts.clamp(1, 31) as u32 - 1);
-    base.checked_mul(factor)
-        .unwrap_or(Duration::MAX)
-        .min(Duration::seconds(MAX_BACKOFF_SECONDS))
+    base.checked_mul(factor).unwrap_or(Duration::MAX).min(max)
 }
 
 /// What happened to one attempt.
@@ -150,7 +146,12 @@ pub async fn deliver(state: &AppState, job: &Job) -> Result<(), JobError> {
     let (new_state, error, result) = match outcome {
         Outcome::Delivered => (DeliveryState::Delivered, None, Ok(())),
         Outcome::Failed(message) => {
-            let next = now + retry_delay(state.config.webhook_retry_base, job.attempts);
+            let next = now
+                + retry_delay(
+                    state.config.webhook_retry_base,
+                    state.config.webhook_retry_max,
+                    job.attempts,
+                );
             if now >= d.give_up_at || job.attempts >= job.max_attempts {
                 let result = Err(JobError::Permanent(format!(
                     "{message}; gave up, the delivery is on the dead-letter list"
@@ -216,17 +217,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn back_off_doubles_up_to_an_hour() {
+    fn back_off_doubles_up_to_the_maximum() {
         let base = Duration::milliseconds(100);
-        assert_eq!(retry_delay(base, 1), Duration::milliseconds(100));
-        assert_eq!(retry_delay(base, 2), Duration::milliseconds(200));
-        assert_eq!(retry_delay(base, 4), Duration::milliseconds(800));
-        assert_eq!(retry_delay(Duration::seconds(2), 30), Duration::hours(1));
+        let hour = Duration::hours(1);
+        assert_eq!(retry_delay(base, hour, 1), Duration::milliseconds(100));
+        assert_eq!(retry_delay(base, hour, 2), Duration::milliseconds(200));
+        assert_eq!(retry_delay(base, hour, 4), Duration::milliseconds(800));
+        assert_eq!(retry_delay(Duration::seconds(2), hour, 30), hour);
+        assert_eq!(retry_delay(Duration::seconds(2), hour, i32::MAX), hour);
         assert_eq!(
-            retry_delay(Duration::seconds(2), i32::MAX),
-            Duration::hours(1)
+            retry_delay(Duration::seconds(2), hour, 0),
+            Duration::seconds(2)
         );
-        assert_eq!(retry_delay(Duration::seconds(2), 0), Duration::seconds(2));
+        let max = Duration::seconds(2);
+        assert_eq!(retry_delay(base, max, 5), Duration::milliseconds(1600));
+        assert_eq!(retry_delay(base, max, 6), max);
     }
 
     #[test]
