@@ -20,11 +20,12 @@ macro_rules! locale_files {
             include_str!(concat!("../locales/", $l, "/frontline.ftl")),
             include_str!(concat!("../locales/", $l, "/frontline_ui.ftl")),
             include_str!(concat!("../locales/", $l, "/ambassadorship.ftl")),
+            include_str!(concat!("../locales/", $l, "/auth.ftl")),
         ]
     };
 }
 
-const SOURCES: [(Locale, [&str; 10]); 3] = [
+const SOURCES: [(Locale, [&str; 11]); 3] = [
     (Locale::En, locale_files!("en")),
     (Locale::He, locale_files!("he")),
     (Locale::El, locale_files!("el")),

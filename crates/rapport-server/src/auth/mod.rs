@@ -8,6 +8,7 @@
 
 mod extract;
 pub mod password;
+pub mod password_reset;
 pub mod secrets;
 
 pub use extract::{

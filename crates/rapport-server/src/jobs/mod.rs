@@ -65,6 +65,9 @@ async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
         JOB_ANALYZE_RESPONSE => analysis::analyze_response(state, job).await,
         webhooks::JOB_DELIVER_WEBHOOK => webhooks::deliver(state, job).await,
         JOB_SEND_INVITATION => email::send_invitation(state, job).await,
+        crate::auth::password_reset::JOB_SEND_PASSWORD_RESET => {
+            crate::auth::password_reset::send(state, job).await
+        }
         email::JOB_SEND_REMINDER => email::send_reminder(state, job).await,
         alerts::JOB_NOTIFY_CASE => cases::notify_case(state, job).await,
         cases::JOB_CASE_FOLLOWUP => cases::case_followup(state, job).await,

@@ -11,6 +11,7 @@ mod insights;
 mod journeys;
 mod layout;
 mod pages;
+mod password;
 mod pulse;
 mod surveys;
 mod webhook_settings;
@@ -153,6 +154,7 @@ fn routes() -> Routes {
         .merge(pulse::router())
         .merge(frontline::router())
         .merge(ambassadorship::router())
+        .merge(password::router())
 }
 
 async fn css(body: &'static str) -> impl IntoResponse {

@@ -26,10 +26,23 @@ const FAIL_WINDOW_MINUTES: i64 = 15;
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Set after a password reset, to say so.
+    reset: Option<String>,
 }
 
 fn login_form(ctx: &Ctx, next: &str, email: &str, error: Option<String>) -> Markup {
+    login_form_with(ctx, next, email, error, None)
+}
+
+fn login_form_with(
+    ctx: &Ctx,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Markup {
     let body = html! {
+        (flash(notice.as_deref()))
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form.card.narrow method="post" action="/login" {
             (csrf_input(ctx))
@@ -37,6 +50,7 @@ fn login_form(ctx: &Ctx, next: &str, email: &str, error: Option<String>) -> Mark
             (field("email", &ctx.t("login-email"), html! { input #email type="email" name="email" value=(email) autocomplete="username" required autofocus dir="ltr"; }))
             (field("password", &ctx.t("login-password"), html! { input #password type="password" name="password" autocomplete="current-password" required dir="ltr"; }))
             button.primary type="submit" { (ctx.t("login-submit")) }
+            p { a href="/password/forgot" { (ctx.t("pwreset-forgot-link")) } }
         }
         @if ctx.demo {
             aside.card.narrow.hint {
@@ -58,7 +72,8 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     if ctx.user.is_some() {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
-    login_form(&ctx, &safe_next(q.next.as_deref()), "", None).into_response()
+    let notice = q.reset.is_some().then(|| ctx.t("pwreset-done"));
+    login_form_with(&ctx, &safe_next(q.next.as_deref()), "", None, notice).into_response()
 }
 
 #[derive(Deserialize)]
@@ -254,6 +269,8 @@ pub async fn home(auth: Auth<Members>, ctx: Ctx, State(s): State<AppState>) -> A
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    /// The user a password-reset e-mail was just queued for.
+    reset_sent: Option<i64>,
 }
 
 pub async fn settings(
@@ -352,8 +369,16 @@ pub async fn users(
         id.and_then(|id| teams.iter().find(|t| t.id == id))
             .map(|t| t.name.clone())
     };
+    let reset_sent = q
+        .reset_sent
+        .and_then(|id| users.iter().find(|u| u.id.0 == id))
+        .map(|u| {
+            ctx.tr
+                .ta("pwreset-admin-sent", &[("email", u.email.clone().into())])
+        });
     let body = html! {
         (flash(q.saved.as_ref().map(|_| ctx.t("common-saved")).as_deref()))
+        (flash(reset_sent.as_deref()))
         @if admin {
             details.card {
                 summary { (ctx.t("users-create")) }
@@ -401,6 +426,12 @@ pub async fn users(
                                             label for=(format!("{p}-active")) { (ctx.t("users-active")) }
                                         }
                                         button type="submit" { (ctx.t("common-save")) }
+                                    }
+                                    @if u.active {
+                                        form.inline method="post" action=(format!("/users/{}/password-reset", u.id)) {
+                                            (csrf_input(&ctx))
+                                            button type="submit" { (ctx.t("pwreset-admin-send")) }
+                                        }
                                     }
                                 }
                             }
