@@ -206,7 +206,8 @@ pub async fn public_routes(State(limit): State<PublicLimit>, req: Request, next:
         Ok(()) => next.run(req).await,
         Err(wait) => {
             limit.state.metrics.rate_limited(route);
-            tracing::info!(%ip, route, "rate limited");
+            // Counted in the metric; a flood must not flood the log too.
+            tracing::debug!(%ip, route, "rate limited");
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let mut resp = ApiError::RateLimited(format!(
                 "too many requests from your address; try again in {secs} s"
