@@ -206,6 +206,33 @@ pub fn scope(viewer: &User) -> (Option<UserId>, Option<TeamId>) {
     }
 }
 
+/// A list filtered by agent or team is refused (403) when the filter names someone the viewer
+/// may not see, as the pages do, rather than quietly answering an empty list: an agent may
+/// name only themselves and their own team, a team lead only their team and its members.
+pub async fn check_filters(
+    state: &AppState,
+    viewer: &User,
+    agent: Option<UserId>,
+    team: Option<TeamId>,
+) -> Result<(), ApiError> {
+    if matches!(viewer.role, Role::Agent | Role::TeamLead) {
+        if let Some(t) = team {
+            if viewer.team_id != Some(t) {
+                return Err(ApiError::Forbidden);
+            }
+        }
+    }
+    if let Some(a) = agent {
+        let agent_team = match state.store.get_user(viewer.org_id, a).await {
+            Ok(u) => u.team_id,
+            Err(StorageError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        check_agent_visible(viewer, Some(a), agent_team)?;
+    }
+    Ok(())
+}
+
 /// Scorecards of the last `months` months the viewer may see.
 pub async fn scorecards_for(
     state: &AppState,
@@ -214,17 +241,8 @@ pub async fn scorecards_for(
     team: Option<TeamId>,
     months: i64,
 ) -> Result<Vec<Scorecard>, ApiError> {
+    check_filters(state, viewer, agent, team).await?;
     let (scope_agent, scope_team) = scope(viewer);
-    if let (Some(me), Some(asked)) = (scope_agent, agent) {
-        if me != asked {
-            return Err(ApiError::Forbidden);
-        }
-    }
-    if let (Some(mine), Some(asked)) = (scope_team, team) {
-        if mine != asked {
-            return Err(ApiError::Forbidden);
-        }
-    }
     let org = viewer.org_id;
     let since = Utc::now() - Duration::days(31 * months.clamp(1, 24));
     let rows = state

@@ -395,6 +395,18 @@ async fn scope(app: &TestApp, org: OrgId, marker: &'static str, slug: &str) -> S
     )
     .await
     .unwrap();
+    // Both members check in, so the team has a mood group.
+    for who in [&lead, &agent] {
+        s.check_in(
+            org,
+            who.user.id,
+            team.id,
+            chrono::Utc::now().date_naive(),
+            3,
+        )
+        .await
+        .unwrap();
+    }
     let pulse = s
         .create_pulse(
             a,
@@ -1244,6 +1256,92 @@ async fn authorisation_matrix(app: TestApp) {
                 cells += 1;
             }
         }
+    }
+
+    // ---- per-agent and per-team lists hold only what the lead's team or the agent owns ----
+    let team_a1 = a1.id("team");
+    let a1_people = [a1.lead.user.id.0, a1.agent.user.id.0];
+    for (caller, people) in [(&a1.lead, &a1_people[..]), (&a1.agent, &a1_people[1..])] {
+        let who = caller.user.role.as_str();
+        for (path, field) in [
+            ("/api/v1/conversations", "agent_id"),
+            ("/api/v1/coaching", "agent_id"),
+            ("/api/v1/scorecards", "agent_id"),
+            ("/api/v1/checkins", "team_id"),
+        ] {
+            let (status, body) = app.api(caller, Method::GET, path, None).await;
+            if status == 403 {
+                continue; // a list the role may not see at all (checked above)
+            }
+            let items = body.as_array().cloned().unwrap_or_default();
+            check!(
+                fails,
+                !items.is_empty(),
+                "{path} as {who}: empty, the check would prove nothing"
+            );
+            for item in &items {
+                let id = item[field].as_i64().unwrap_or(-1);
+                let ok = if field == "team_id" {
+                    id == team_a1
+                } else {
+                    people.contains(&id)
+                };
+                check!(
+                    fails,
+                    ok,
+                    "{path} as {who}: {field} {id} is outside the caller's scope"
+                );
+            }
+            cells += 1;
+        }
+    }
+
+    // Asking for the other team by filter does not widen the scope.
+    let a2_agent = a2.agent.user.id.0;
+    let a2_team = a2.id("team");
+    for caller in [&a1.lead, &a1.agent] {
+        let who = caller.user.role.as_str();
+        for path in [
+            format!("/api/v1/conversations?agent_id={a2_agent}"),
+            format!("/api/v1/conversations?team_id={a2_team}"),
+            format!("/api/v1/scorecards?agent_id={a2_agent}"),
+            format!("/api/v1/scorecards?team_id={a2_team}"),
+        ] {
+            let cell = format!("GET {path} as {who}");
+            let r = send(
+                &client,
+                &app,
+                "GET",
+                &path,
+                Some(&caller.token),
+                None,
+                None,
+                &cell,
+            )
+            .await;
+            check!(
+                fails,
+                r.status == 403,
+                "{cell}: got {} {}",
+                r.status,
+                short(&r.body)
+            );
+            let conv = format!("{A2}conv");
+            assert_clean(
+                &mut fails,
+                &r.body,
+                &[&conv, &format!("\"agent_id\":{a2_agent}")],
+                &cell,
+            );
+            cells += 1;
+        }
+        let (browser, _) = app.browser_login(&caller.user.email).await;
+        let path = format!("/conversations?agent={a2_agent}");
+        let cell = format!("GET {path} as {who}");
+        let r = send(&browser, &app, "GET", &path, None, None, None, &cell).await;
+        check!(fails, r.status == 403, "{cell}: got {}", r.status);
+        assert_clean(&mut fails, &r.body, &[&format!("{A2}conv")], &cell);
+        cells += 1;
     }
 
     // ---- web ----

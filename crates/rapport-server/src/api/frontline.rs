@@ -169,11 +169,7 @@ pub async fn list_conversations(
     let (scope_agent, scope_team) = svc::scope(&auth.user);
     let agent = q.agent_id.map(UserId);
     let team = q.team_id.map(TeamId);
-    if scope_agent.is_some_and(|me| agent.is_some_and(|a| a != me))
-        || scope_team.is_some_and(|mine| team.is_some_and(|t| t != mine))
-    {
-        return Err(ApiError::Forbidden);
-    }
+    svc::check_filters(&s, &auth.user, agent, team).await?;
     let filter = ConversationFilter {
         agent_id: scope_agent.or(agent),
         team_id: scope_team.or(team),
