@@ -122,11 +122,8 @@ impl WordFacts {
             negator: word && is_negator(norm),
             stop: keyword_candidate && crate::keywords::is_stopword(norm),
             keys: WordKeys::new(norm, stem, tok),
-            alphabetic: if word {
-                crate::langid::alphabetic_chars(norm) as u32
-            } else {
-                0
-            },
+            // Counted by the tokeniser as it wrote the normalised form.
+            alphabetic: if word { tok.alphabetic } else { 0 },
             langid_lists: if word && latin {
                 crate::langid::word_lists(norm)
             } else {

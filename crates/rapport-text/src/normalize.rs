@@ -59,6 +59,8 @@ const WHITESPACE: u8 = 16;
 /// [`display_lower`] keeps the char as it is: its lower case is itself, and it is neither an
 /// ignorable mark nor a whitespace char other than the space.
 const DISPLAY_SAME: u8 = 32;
+/// The char's entry in [`CharTable::folded`] is an alphabetic char.
+const FOLDED_ALPHA: u8 = 64;
 
 struct CharTable {
     flags: Vec<u8>,
@@ -101,13 +103,17 @@ fn char_table() -> &'static CharTable {
             if single == c && f & IGNORABLE == 0 && (f & WHITESPACE == 0 || c == ' ') {
                 f |= DISPLAY_SAME;
             }
-            flags.push(f);
-            lower.push(single);
-            folded.push(if single == '\0' {
+            let fold = if single == '\0' {
                 '\0'
             } else {
                 fold_hebrew(fold_greek(single))
-            });
+            };
+            if fold != '\0' && fold.is_alphabetic() {
+                f |= FOLDED_ALPHA;
+            }
+            flags.push(f);
+            lower.push(single);
+            folded.push(fold);
         }
         CharTable {
             flags,
@@ -308,7 +314,8 @@ pub(crate) fn normalize_word_into(word: &str, out: &mut String) -> bool {
             if b == b'\'' || b == b'"' {
                 continue;
             }
-            n.push(b.to_ascii_lowercase() as char, out);
+            let l = b.to_ascii_lowercase();
+            n.push_folded(l as char, l.is_ascii_alphabetic(), out);
         }
     } else {
         for c in word.chars() {
@@ -330,6 +337,8 @@ struct Normalizer {
     elongated: bool,
     /// Chars appended so far.
     chars: usize,
+    /// Alphabetic chars among them (what language identification counts per word).
+    alphabetic: usize,
 }
 
 impl Normalizer {
@@ -341,12 +350,13 @@ impl Normalizer {
         } else {
             fold_hebrew(fold_greek(lc))
         };
-        self.push_folded(lc, out);
+        self.push_folded(lc, is_alphabetic(lc), out);
     }
 
     /// Append one lower-cased and folded char.
-    #[inline]
-    fn push_folded(&mut self, lc: char, out: &mut String) {
+    /// `alpha`: whether `lc` is alphabetic.
+    #[inline(always)]
+    fn push_folded(&mut self, lc: char, alpha: bool, out: &mut String) {
         if Some(lc) == self.last {
             self.run += 1;
             if self.run >= 3 {
@@ -359,6 +369,7 @@ impl Normalizer {
         }
         out.push(lc);
         self.chars += 1;
+        self.alphabetic += usize::from(alpha);
     }
 
     /// Append the lower case of a word char (not a mark or joiner).
@@ -373,7 +384,7 @@ impl Normalizer {
         if (c as u32) < TABLE_LEN {
             let f = tab.folded[c as usize];
             if f != '\0' {
-                self.push_folded(f, out);
+                self.push_folded(f, tab.flags[c as usize] & FOLDED_ALPHA != 0, out);
                 return;
             }
         }
@@ -452,6 +463,8 @@ pub struct Tok {
     pub(crate) stem_end: u32,
     /// Chars in the normalised form.
     pub chars: u32,
+    /// Alphabetic chars in the normalised form (0 for punctuation and emoji).
+    pub(crate) alphabetic: u32,
     /// For punctuation and emoji, the (normalised) char; `'\0'` for words and numbers.
     pub ch: char,
     pub kind: TokenKind,
@@ -590,6 +603,7 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
                 norm_end: norm_end as u32,
                 stem_end: stem_end as u32,
                 chars: n.chars as u32,
+                alphabetic: n.alphabetic as u32,
                 ch: '\0',
                 kind,
                 script,
@@ -625,6 +639,7 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
             norm_end,
             stem_end: norm_end,
             chars: 1,
+            alphabetic: 0,
             ch,
             kind,
             script: Script::None,
@@ -796,6 +811,28 @@ mod tests {
         );
         assert_eq!(hebrew_prefix_stems("שירות"), ["ירות"]);
         assert_eq!(hebrew_prefix_stems("לא"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn counts_alphabetic_chars_of_the_normal_form() {
+        for text in [
+            "Sooooo GOOD x2 ΆΨΟΓΟΣ άψογος שָׁלוֹם וכשהשירות ﬠﬡ İstanbul Ⅻ ١٢ 12ab ǅemal",
+            "a\u{200B}b c\u{0301}d ς ΐΰ e-mail don’t צה\"ל ג׳וב 😀 ...",
+        ] {
+            let mut norms = String::new();
+            let mut toks = Vec::new();
+            tokenize_into(text, &mut norms, &mut toks);
+            for t in &toks {
+                let norm = &norms[t.norm_start as usize..t.norm_end as usize];
+                if matches!(t.kind, TokenKind::Word | TokenKind::Number) {
+                    assert_eq!(
+                        t.alphabetic as usize,
+                        crate::langid::alphabetic_chars(norm),
+                        "{norm}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
