@@ -53,34 +53,42 @@ fn fnv1a(ns: u8, s: &str) -> u32 {
     fnv_index(fnv_extend(fnv_start(ns), s.as_bytes()))
 }
 
-/// Sort feature indices (all below [`DIM`] = 2^18): an LSD radix sort in three passes of six
-/// bits for longer lists; the result is the same as `sort_unstable`.
-fn sort_indices(v: &mut Vec<u32>, tmp: &mut Vec<u32>) {
+/// Sort feature indices (all below [`DIM`] = 2^18) and return them: an LSD radix sort in three
+/// passes of six bits for longer lists (the three digit counts taken in one pass over the
+/// list), which leaves the result in `tmp`; the result is the same as `sort_unstable`.
+fn sort_indices<'a>(v: &'a mut [u32], tmp: &'a mut [u32]) -> &'a [u32] {
     if v.len() < 96 {
         v.sort_unstable();
-        return;
+        return v;
     }
     debug_assert!(v.iter().all(|&x| (x as usize) < DIM));
-    tmp.clear();
-    tmp.resize(v.len(), 0);
-    for shift in [0, 6, 12] {
-        let mut counts = [0usize; 64];
-        for &x in v.iter() {
-            counts[(x >> shift) as usize & 63] += 1;
-        }
+    let tmp = &mut tmp[..v.len()];
+    let mut counts = [[0u32; 64]; 3];
+    for &x in v.iter() {
+        counts[0][x as usize & 63] += 1;
+        counts[1][(x >> 6) as usize & 63] += 1;
+        counts[2][(x >> 12) as usize & 63] += 1;
+    }
+    for c in counts.iter_mut() {
         let mut sum = 0;
-        for c in counts.iter_mut() {
+        for c in c.iter_mut() {
             let n = *c;
             *c = sum;
             sum += n;
         }
-        for &x in v.iter() {
+    }
+    let scatter = |from: &[u32], to: &mut [u32], counts: &mut [u32; 64], shift: u32| {
+        for &x in from {
             let b = (x >> shift) as usize & 63;
-            tmp[counts[b]] = x;
+            to[counts[b] as usize] = x;
             counts[b] += 1;
         }
-        std::mem::swap(v, tmp);
-    }
+    };
+    let [c0, c1, c2] = &mut counts;
+    scatter(v, tmp, c0, 0);
+    scatter(tmp, v, c1, 6);
+    scatter(v, tmp, c2, 12);
+    tmp
 }
 
 /// Dense lexicon/rule features, all roughly in [-1, 1].
@@ -147,7 +155,21 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         bytes,
         bounds,
     } = scratch;
+    // An upper bound of the indices of a text: a word gives its unigram, a bigram, up to three
+    // prefix stems and the elongation flag (6), and fewer than 2 × chars character 3- and
+    // 4-grams of "^w$"; any other token at most one. They are written into a slice of that
+    // size (cheaper than a `push` each).
+    let cap: usize = doc.tokens.iter().map(|t| 6 + 2 * t.chars as usize).sum();
     idx.clear();
+    idx.resize(cap, 0);
+    tmp.clear();
+    tmp.resize(cap, 0);
+    let out = &mut idx[..];
+    let mut n = 0usize;
+    let mut put = |x: u32| {
+        out[n] = x;
+        n += 1;
+    };
     let mut neg_left = 0usize;
     let mut prev: Option<&str> = None;
     for t in &doc.tokens {
@@ -156,17 +178,17 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
                 neg_left = 0;
                 prev = None;
                 if t.ch == '!' || t.ch == '?' {
-                    idx.push(fnv1a(b'p', doc.norm(t)));
+                    put(fnv1a(b'p', doc.norm(t)));
                 }
                 continue;
             }
             TokenKind::Emoji => {
-                idx.push(fnv1a(b'e', doc.norm(t)));
+                put(fnv1a(b'e', doc.norm(t)));
                 prev = None;
                 continue;
             }
             TokenKind::Number => {
-                idx.push(fnv1a(b'n', "#"));
+                put(fnv1a(b'n', "#"));
                 prev = None;
                 continue;
             }
@@ -175,21 +197,21 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         let w = doc.norm(t);
         // Words in a negation scope are distinct features ("not good" ≠ "good").
         let ns = if neg_left > 0 { b'N' } else { b'w' };
-        idx.push(fnv1a(ns, w));
+        put(fnv1a(ns, w));
         if let Some(p) = prev {
             // The bigram "p w", hashed in place.
             let h = fnv_extend(fnv_extend(fnv_start(b'b'), p.as_bytes()), b" ");
-            idx.push(fnv_index(fnv_extend(h, w.as_bytes())));
+            put(fnv_index(fnv_extend(h, w.as_bytes())));
         }
         if t.script == Script::Hebrew {
             for s in prefix_stems(w) {
-                idx.push(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
+                put(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
             }
         }
         // Character 3- and 4-grams of "^w$", hashed over the UTF-8 bytes of each window (the
         // same bytes as the window collected into a string). A 4-gram's hash continues its
-        // leading 3-gram's hash by one char. (`idx` is sorted below, so the push order does not
-        // matter.)
+        // leading 3-gram's hash by one char. (The indices are sorted below, so the order in
+        // which they are written does not matter.)
         let c = fnv_start(b'c');
         bytes.clear();
         bytes.push(b'^');
@@ -197,18 +219,22 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         bytes.push(b'$');
         if t.chars as usize == w.len() {
             // ASCII: every char is one byte.
+            let step = |h: u64, b: u8| (h ^ b as u64).wrapping_mul(FNV_PRIME);
             for (k, win) in bytes.windows(3).enumerate() {
-                let h3 = fnv_extend(c, win);
-                idx.push(fnv_index(h3));
+                let h3 = step(step(step(c, win[0]), win[1]), win[2]);
+                put(fnv_index(h3));
                 if let Some(&next) = bytes.get(k + 3) {
-                    idx.push(fnv_index(fnv_extend(h3, &[next])));
+                    put(fnv_index(step(h3, next)));
                 }
             }
         } else {
             bounds.clear();
             bounds.push(0);
-            for (i, _) in w.char_indices() {
-                bounds.push(1 + i);
+            // Char starts: every byte that is not a UTF-8 continuation byte.
+            for (i, &b) in w.as_bytes().iter().enumerate() {
+                if (b as i8) >= -0x40 {
+                    bounds.push(1 + i);
+                }
             }
             bounds.push(bytes.len() - 1);
             bounds.push(bytes.len());
@@ -217,9 +243,9 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
             if nchars >= 3 {
                 for k in 0..=nchars - 3 {
                     let h3 = fnv_extend(c, &bytes[bounds[k]..bounds[k + 3]]);
-                    idx.push(fnv_index(h3));
+                    put(fnv_index(h3));
                     if k + 4 <= nchars {
-                        idx.push(fnv_index(fnv_extend(
+                        put(fnv_index(fnv_extend(
                             h3,
                             &bytes[bounds[k + 3]..bounds[k + 4]],
                         )));
@@ -228,7 +254,7 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
             }
         }
         if t.elongated {
-            idx.push(fnv1a(b'x', "elongated"));
+            put(fnv1a(b'x', "elongated"));
         }
         neg_left = if t.negator {
             3
@@ -237,9 +263,9 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         };
         prev = Some(w);
     }
-    sort_indices(idx, tmp);
-    let mut sparse: Vec<(u32, f32)> = Vec::with_capacity(idx.len());
-    for &i in idx.iter() {
+    let sorted = sort_indices(&mut idx[..n], tmp);
+    let mut sparse: Vec<(u32, f32)> = Vec::with_capacity(sorted.len());
+    for &i in sorted {
         match sparse.last_mut() {
             Some((j, v)) if *j == i => *v += 1.0,
             _ => sparse.push((i, 1.0)),
