@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::cues::{str_filter_bit, Prepared, FILTER_BITS};
 use crate::normalize::{normalize_word, prefix_stems, Script, TokenKind};
@@ -78,10 +78,11 @@ fn candidate_word(doc: &Prepared, wi: usize) -> bool {
 /// Candidate keyphrases of one text: normalised n-grams (1–3 words) with their first word
 /// position. N-grams never span punctuation.
 pub fn candidates(doc: &Prepared) -> Vec<(String, usize)> {
-    let c = Candidates::new(doc);
-    c.items
+    let mut items = Vec::new();
+    fill_candidates(doc, &mut items, &mut Vec::new());
+    items
         .iter()
-        .map(|it| (c.phrase(doc, it).to_string(), it.pos))
+        .map(|it| (phrase(doc, it).to_string(), it.pos))
         .collect()
 }
 
@@ -93,60 +94,86 @@ struct Cand {
     chars: u32,
 }
 
-/// The candidates of a text without a string per phrase: a phrase is a slice of the text's
-/// normalised forms ([`Prepared::span_norm`]).
-struct Candidates {
-    items: Vec<Cand>,
-}
-
-impl Candidates {
-    fn new(doc: &Prepared) -> Self {
-        let n = doc.words.len();
-        let mut items = Vec::with_capacity(n * 2);
-        let is_cand: Vec<bool> = (0..n).map(|i| candidate_word(doc, i)).collect();
-        for i in 0..n {
-            if !is_cand[i] {
-                continue;
+/// The candidates of a text into `items`, without a string per phrase: a phrase is a slice of
+/// the text's normalised forms ([`Prepared::span_norm`]). `is_cand` is a buffer.
+fn fill_candidates(doc: &Prepared, items: &mut Vec<Cand>, is_cand: &mut Vec<bool>) {
+    let n = doc.words.len();
+    items.clear();
+    items.reserve(n * 2);
+    is_cand.clear();
+    is_cand.extend((0..n).map(|i| candidate_word(doc, i)));
+    for i in 0..n {
+        if !is_cand[i] {
+            continue;
+        }
+        let mut chars = doc.word(i).chars;
+        items.push(Cand {
+            pos: i,
+            words: 1,
+            chars,
+        });
+        for len in 2..=3 {
+            let j = i + len - 1;
+            if j >= n || doc.words[j] != doc.words[j - 1] + 1 {
+                break; // punctuation or emoji in between
             }
-            let mut chars = doc.word(i).chars;
-            items.push(Cand {
-                pos: i,
-                words: 1,
-                chars,
-            });
-            for len in 2..=3 {
-                let j = i + len - 1;
-                if j >= n || doc.words[j] != doc.words[j - 1] + 1 {
-                    break; // punctuation or emoji in between
-                }
-                let t = doc.word(j);
-                if t.kind != TokenKind::Word {
-                    break;
-                }
-                chars += 1 + t.chars;
-                if is_cand[j] {
-                    items.push(Cand {
-                        pos: i,
-                        words: len,
-                        chars,
-                    });
-                }
+            let t = doc.word(j);
+            if t.kind != TokenKind::Word {
+                break;
+            }
+            chars += 1 + t.chars;
+            if is_cand[j] {
+                items.push(Cand {
+                    pos: i,
+                    words: len,
+                    chars,
+                });
             }
         }
-        Candidates { items }
     }
+}
 
-    fn phrase<'d>(&self, doc: &'d Prepared, c: &Cand) -> &'d str {
-        doc.span_norm(doc.word(c.pos), doc.word(c.pos + c.words - 1))
-    }
+/// The normalised phrase of a candidate.
+fn phrase<'d>(doc: &'d Prepared, c: &Cand) -> &'d str {
+    doc.span_norm(doc.word(c.pos), doc.word(c.pos + c.words - 1))
 }
 
 /// Top `k` keyphrases of one text, best first.
 pub fn extract(doc: &Prepared, k: usize) -> Vec<String> {
-    extract_from(doc, &Candidates::new(doc), k)
-        .into_iter()
-        .map(|(p, _)| p.to_string())
-        .collect()
+    with_scratch(|scratch| {
+        extract_from(doc, k, scratch)
+            .into_iter()
+            .map(|(p, _)| p.to_string())
+            .collect()
+    })
+}
+
+/// Buffers of [`extract_from`], kept per thread between texts.
+#[derive(Default)]
+struct Scratch {
+    items: Vec<Cand>,
+    is_cand: Vec<bool>,
+    /// Open-addressing index of the distinct phrases: `1 +` their index in `scored`, 0 free.
+    table: Vec<u32>,
+    /// Distinct phrases in order of first occurrence: (first candidate, score).
+    scored: Vec<(Cand, f32)>,
+    keys: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.take();
+        let r = f(&mut scratch);
+        // A huge text's buffers are not kept.
+        if scratch.items.capacity() <= 1 << 14 {
+            cell.set(scratch);
+        }
+        r
+    })
 }
 
 /// Whether `needle` occurs in `hay` (as `str::contains`, for short strings).
@@ -182,7 +209,7 @@ fn total_order_key(x: f32) -> u32 {
 
 /// Sort `keys` (high 32 bits: inverted score key, low 32 bits: phrase index) into the final
 /// order: score descending, ties by phrase ascending.
-fn sort_keys(keys: &mut [u64], phrases: &[(&str, f32, Cand)]) {
+fn sort_keys<'d>(keys: &mut [u64], phrase_of: impl Fn(u64) -> &'d str) {
     keys.sort_unstable();
     let mut i = 0;
     while i < keys.len() {
@@ -192,47 +219,75 @@ fn sort_keys(keys: &mut [u64], phrases: &[(&str, f32, Cand)]) {
             j += 1;
         }
         if j - i > 1 {
-            keys[i..j].sort_unstable_by(|a, b| {
-                phrases[*a as u32 as usize]
-                    .0
-                    .cmp(phrases[*b as u32 as usize].0)
-            });
+            keys[i..j].sort_unstable_by(|a, b| phrase_of(*a).cmp(phrase_of(*b)));
         }
         i = j;
     }
 }
 
-/// [`extract`] over already computed candidates: the phrases and their first occurrences.
-fn extract_from<'d>(doc: &'d Prepared, cands: &Candidates, k: usize) -> Vec<(&'d str, Cand)> {
+/// The hash of a phrase for [`Scratch::table`].
+#[inline]
+fn phrase_hash(p: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(p.as_bytes());
+    h.finish()
+}
+
+/// The top `k` phrases of a text and their first occurrences, best first.
+fn extract_from<'d>(doc: &'d Prepared, k: usize, scratch: &mut Scratch) -> Vec<(&'d str, Cand)> {
+    let Scratch {
+        items,
+        is_cand,
+        table,
+        scored,
+        keys,
+    } = scratch;
+    fill_candidates(doc, items, is_cand);
     let n = doc.words.len().max(1) as f32;
     // Distinct phrases in order of first occurrence, with their frequency.
-    let mut index: FxHashMap<&str, u32> =
-        FxHashMap::with_capacity_and_hasher(cands.items.len(), Default::default());
-    let mut scored: Vec<(&str, f32, Cand)> = Vec::with_capacity(cands.items.len());
-    for c in &cands.items {
-        let p = cands.phrase(doc, c);
-        let next = scored.len() as u32;
-        let i = *index.entry(p).or_insert(next);
-        if i == next {
-            scored.push((p, 0.0, *c));
+    let size = (2 * items.len()).next_power_of_two().max(16);
+    let mask = size - 1;
+    table.clear();
+    table.resize(size, 0);
+    scored.clear();
+    for c in items.iter() {
+        let p = phrase(doc, c);
+        let mut slot = phrase_hash(p) as usize & mask;
+        loop {
+            let e = table[slot];
+            if e == 0 {
+                scored.push((*c, 1.0));
+                table[slot] = scored.len() as u32;
+                break;
+            }
+            let (first, tf) = &mut scored[e as usize - 1];
+            if phrase(doc, first) == p {
+                *tf += 1.0;
+                break;
+            }
+            slot = (slot + 1) & mask;
         }
-        scored[i as usize].1 += 1.0;
     }
-    for (_, tf, c) in scored.iter_mut() {
+    for (c, tf) in scored.iter_mut() {
         // Lower is better in YAKE; we use higher-is-better: frequent, early, longer phrases.
         let position = 1.0 / (1.0 + (c.pos as f32 / n) * 2.0);
         let length = 1.0 + 0.35 * (c.words as f32 - 1.0);
         let chars = c.chars as f32;
         *tf = *tf * position * length * (chars.min(12.0) / 12.0 + 0.5);
     }
+    let scored = &*scored;
+    let phrase_of = |key: u64| phrase(doc, &scored[key as u32 as usize].0);
     // Best first (score descending, then phrase). Phrases are distinct, so the order is total.
     // Only as many as needed are put in order: the best few (with every phrase tied with the
     // last of them), then all the rest if too many of those were covered by better phrases.
-    let mut keys: Vec<u64> = scored
-        .iter()
-        .enumerate()
-        .map(|(i, (_, s, _))| (u64::from(!total_order_key(*s)) << 32) | i as u64)
-        .collect();
+    keys.clear();
+    keys.extend(
+        scored
+            .iter()
+            .enumerate()
+            .map(|(i, (_, s))| (u64::from(!total_order_key(*s)) << 32) | i as u64),
+    );
     let head = 4 * k.max(4);
     let mut sorted = keys.len();
     if keys.len() > head {
@@ -247,15 +302,16 @@ fn extract_from<'d>(doc: &'d Prepared, cands: &Candidates, k: usize) -> Vec<(&'d
         }
         sorted = end;
     }
-    sort_keys(&mut keys[..sorted], &scored);
+    sort_keys(&mut keys[..sorted], phrase_of);
     let mut out: Vec<(&str, Cand)> = Vec::with_capacity(k);
     let mut i = 0;
     while i < keys.len() && out.len() < k {
         if i == sorted {
-            sort_keys(&mut keys[sorted..], &scored);
+            sort_keys(&mut keys[sorted..], phrase_of);
             sorted = keys.len();
         }
-        let (p, _, c) = scored[keys[i] as u32 as usize];
+        let c = scored[keys[i] as u32 as usize].0;
+        let p = phrase(doc, &c);
         i += 1;
         // Skip a phrase already covered by a kept one (or covering one).
         if out.iter().any(|(q, _)| contains(q, p) || contains(p, q)) {
@@ -269,12 +325,13 @@ fn extract_from<'d>(doc: &'d Prepared, cands: &Candidates, k: usize) -> Vec<(&'d
 /// Top `k` keyphrases as written in the text (lower-cased, niqqud and bidi marks removed),
 /// which reads better than the normalised form (Greek keeps its accents and final sigma).
 pub fn extract_display(doc: &Prepared, k: usize) -> Vec<String> {
-    let cands = Candidates::new(doc);
-    extract_from(doc, &cands, k)
-        .into_iter()
-        .map(|(_, c)| {
-            let (a, b) = (doc.word(c.pos).start, doc.word(c.pos + c.words - 1).end);
-            crate::normalize::display_lower(&doc.text[a..b])
-        })
-        .collect()
+    with_scratch(|scratch| {
+        extract_from(doc, k, scratch)
+            .into_iter()
+            .map(|(_, c)| {
+                let (a, b) = (doc.word(c.pos).start, doc.word(c.pos + c.words - 1).end);
+                crate::normalize::display_lower(&doc.text[a..b])
+            })
+            .collect()
+    })
 }
