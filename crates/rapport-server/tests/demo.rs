@@ -24,6 +24,13 @@ async fn demo_has_a_year_of_analysed_responses_with_patterns(db: testing::TestDb
     let surveys = store.list_surveys(org, None).await.unwrap();
     assert_eq!(surveys.len(), world.touchpoints());
     assert!(surveys.iter().all(|s| s.status == SurveyStatus::Published));
+    // Their public links are live: `/s/{id}` takes 1–64 ASCII letters and digits.
+    assert!(
+        surveys
+            .iter()
+            .all(|s| s.public_id.len() == 24
+                && s.public_id.chars().all(|c| c.is_ascii_alphanumeric()))
+    );
 
     // Cases at every stage of the loop: open (some past their deadline) and finished.
     use rapport_domain::cases::{CaseFilter, CaseState};

@@ -168,7 +168,8 @@ pub async fn seed(
                 p.touchpoint.id,
                 &name,
                 &def,
-                &format!("demo-{:03}", i + 1),
+                // Unguessable like every public link (and alphanumeric, as `/s/{id}` requires).
+                &crate::auth::secrets::random_hex(12),
             )
             .await?;
         let survey = store
