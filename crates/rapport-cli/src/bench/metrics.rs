@@ -400,32 +400,59 @@ impl Writer {
         Ok(())
     }
 
-    async fn finish(self) -> anyhow::Result<()> {
+    /// Analyses the tables; on PostgreSQL also vacuums the roll-ups, and returns their sizes
+    /// before and after (the bloat the load left, and what a `VACUUM` gives back).
+    async fn finish(self) -> anyhow::Result<Option<String>> {
         match self {
             Writer::Sqlite(mut c) => {
                 sqlx::query("ANALYZE").execute(&mut c).await?;
                 c.close().await?;
+                Ok(None)
             }
             Writer::Postgres(mut c) => {
+                let before = rollup_sizes(&mut c).await?;
                 sqlx::query("VACUUM ANALYZE responses")
                     .execute(&mut c)
                     .await?;
-                for table in [
-                    "response_rollup",
-                    "response_touchpoint_rollup",
-                    "response_topic_rollup",
-                ] {
+                for table in ROLLUPS {
                     // Every upsert leaves a dead row version behind; autovacuum would get to
                     // them in time, the bench does not wait for it.
                     sqlx::query(&format!("VACUUM ANALYZE {table}"))
                         .execute(&mut c)
                         .await?;
                 }
+                let after = rollup_sizes(&mut c).await?;
                 c.close().await?;
+                Ok(Some(format!(
+                    "Roll-up tables right after the load: {before}; after VACUUM: {after}"
+                )))
             }
         }
-        Ok(())
     }
+}
+
+const ROLLUPS: [&str; 3] = [
+    "response_rollup",
+    "response_touchpoint_rollup",
+    "response_topic_rollup",
+];
+
+/// Heap size and live rows of each PostgreSQL roll-up table, e.g. `response_rollup 36.0 MB
+/// (66000 rows)`.
+async fn rollup_sizes(c: &mut sqlx::PgConnection) -> anyhow::Result<String> {
+    let mut out = Vec::new();
+    for table in ROLLUPS {
+        let (bytes, rows): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT pg_relation_size('{table}'), (SELECT COUNT(*) FROM {table})"
+        ))
+        .fetch_one(&mut *c)
+        .await?;
+        out.push(format!(
+            "{table} {:.1} MB ({rows} rows)",
+            bytes as f64 / 1048576.0
+        ));
+    }
+    Ok(out.join(", "))
 }
 
 /// Replaces the database name in a `postgres://user@host:port/db?opts` URL.
@@ -756,9 +783,10 @@ async fn bench(
             tracing::info!(done, total = a.n, "generating");
         }
     }
-    if let Some(w) = writer {
-        w.finish().await?;
-    }
+    let sizes = match writer {
+        Some(w) => w.finish().await?,
+        None => None,
+    };
     bar.finish_and_clear();
     let gen_time = gen_start.elapsed();
     tracing::info!(seconds = gen_time.as_secs_f64(), "generated");
@@ -784,6 +812,9 @@ async fn bench(
             a.n as f64 / gen_time.as_secs_f64(),
             load_before
         );
+    }
+    if let Some(sizes) = sizes {
+        println!("{sizes}");
     }
     let all: Tally = tally.values().fold(Tally::default(), |mut acc, t| {
         acc.responses += t.responses;
