@@ -835,6 +835,11 @@ POST /settings/webhooks/{id}/delete Admins
 POST /settings/webhooks/{id}/deliveries/{delivery}/redeliver Admins
 POST /settings/inbound-sources Admins
 POST /settings/inbound-sources/{id}/delete Admins
+GET /password/forgot Public
+POST /password/forgot Public
+GET /password/reset Public
+POST /password/reset Public
+POST /users/{id}/password-reset Admins
 ";
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -1442,6 +1447,50 @@ async fn authorisation_matrix(app: TestApp) {
                 cells += 1;
             }
         }
+    }
+
+    // ---- every form post needs the session's CSRF token ----
+    let (browser, _) = app.browser_login(&admin.user.email).await;
+    for (method, template, _) in web.iter().filter(|(m, _, _)| m == "POST") {
+        let path = if !template.contains('{') {
+            template.clone()
+        } else if template.contains("{token}") || template.contains("{public_id}") {
+            template
+                .replace("{token}", "nosuchtoken")
+                .replace("{public_id}", &format!("pub{A1}"))
+        } else {
+            fill(template, Some(&a1), kind_of(template))
+        };
+        let cell = format!("{method} {path} without CSRF");
+        let form = web_form(template, &a1);
+        let r = send(
+            &browser,
+            &app,
+            method,
+            &path,
+            None,
+            None,
+            Some(&form),
+            &cell,
+        )
+        .await;
+        check!(fails, r.status == 403, "{cell}: got {}", r.status);
+        let cell = format!("{method} {path} with another session's CSRF");
+        let mut form = form;
+        form.push(("csrf", "0".repeat(64)));
+        let r = send(
+            &browser,
+            &app,
+            method,
+            &path,
+            None,
+            None,
+            Some(&form),
+            &cell,
+        )
+        .await;
+        check!(fails, r.status == 403, "{cell}: got {}", r.status);
+        cells += 2;
     }
 
     // ---- signed out: API 401, pages to the login form, public pages without data ----

@@ -449,6 +449,12 @@ async fn script_and_bidi_payloads_render_inert(app: TestApp) {
                 p => Some(p.to_string()),
             })
             .collect();
+        // Error pages quote what was wrong with a request: payloads in parameter names and
+        // values.
+        let enc = |t: &str| form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+        paths.push(format!("/cases?priority={}", enc(&format!("{HTML}{BIDI}"))));
+        paths.push(format!("/cases?{}=1", enc(&format!("{HTML}{BIDI}"))));
+        paths.push(format!("/conversations?page={}", enc(BIDI)));
         // Views behind a query: the Hebrew survey, the brief of the hostile customer.
         paths.push(format!("/s/{}?lang=he", h.public_id));
         paths.push(format!("/surveys/{}/preview?lang=he", h.ids["survey"]));

@@ -219,7 +219,8 @@ pub fn error_page(tr: &Tr, status: StatusCode, message: &str) -> Markup {
                     h1 { (title) " " bdi { (status.as_u16()) } }
                     p { (tr.t(key)) }
                     @if !message.is_empty() && status != StatusCode::INTERNAL_SERVER_ERROR {
-                        p.detail lang="en" dir="ltr" { (message) }
+                        // The message may quote the request (a parameter's name or value).
+                        p.detail lang="en" dir="ltr" { (ut(message)) }
                     }
                     p { a href="/" { (tr.t("error-back")) } }
                 }
