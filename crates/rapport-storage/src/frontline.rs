@@ -513,6 +513,22 @@ macro_rules! frontline_impl {
             Ok(())
         }
 
+        /// Takes the conversation's row lock first, in the order the analysis job takes its locks
+        /// (conversation, then evaluation): a review racing a re-analysis then waits instead of
+        /// deadlocking on PostgreSQL, and neither overwrites the other's criteria unseen.
+        async fn fl_lock_conversation(tx: &mut Tx, org: OrgId, conversation: ConversationId) -> StorageResult<()> {
+            let locked = sqlx::query("UPDATE conversations SET id = id WHERE id = $1 AND org_id = $2")
+                .bind(conversation.0)
+                .bind(org.0)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if locked == 0 {
+                return Err(StorageError::NotFound { entity: "evaluation" });
+            }
+            Ok(())
+        }
+
         async fn fl_eval(tx: &mut Tx, org: OrgId, conversation: ConversationId) -> StorageResult<Evaluation> {
             let sql = format!("SELECT {EVAL_COLS} FROM qa_evaluations WHERE conversation_id = $1 AND org_id = $2");
             sqlx::query_as::<_, EvalRow>(&sql)
@@ -745,6 +761,7 @@ macro_rules! frontline_impl {
 
             async fn review_evaluation(&self, actor: Actor, conversation: ConversationId, review: &Review, now: DateTime<Utc>) -> StorageResult<Evaluation> {
                 let mut tx = self.begin().await?;
+                fl_lock_conversation(&mut tx, actor.org_id, conversation).await?;
                 let mut e = fl_eval(&mut tx, actor.org_id, conversation).await?;
                 review.apply(&mut e.criteria).map_err(|d| StorageError::Invalid { field: "review", message: format!("{}: {}", d.field, d.reason) })?;
                 sqlx::query("UPDATE qa_evaluations SET criteria = $1, status = 'reviewed', reviewer_id = $2, reviewed_at = $3, coaching_note = COALESCE($4, coaching_note) WHERE id = $5")
@@ -764,6 +781,7 @@ macro_rules! frontline_impl {
 
             async fn respond_to_evaluation(&self, actor: Actor, conversation: ConversationId, status: EvaluationStatus, comment: Option<&str>) -> StorageResult<Evaluation> {
                 let mut tx = self.begin().await?;
+                fl_lock_conversation(&mut tx, actor.org_id, conversation).await?;
                 let e = fl_eval(&mut tx, actor.org_id, conversation).await?;
                 sqlx::query("UPDATE qa_evaluations SET status = $1, agent_comment = $2 WHERE id = $3")
                     .bind(status.as_str())

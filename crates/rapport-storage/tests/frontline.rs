@@ -36,6 +36,7 @@ both_backends!(
     recognition_and_stories_respect_privacy_and_approval,
     listening_time_and_coaching_progress,
     checkins_are_anonymous_and_small_groups_hidden,
+    reviews_racing_reanalysis_all_succeed,
 );
 
 async fn open(url: &str) -> Arc<dyn Storage> {
@@ -711,4 +712,50 @@ async fn checkins_are_anonymous_and_small_groups_hidden(store: Arc<dyn Storage>)
     assert!(!groups[0].suppressed);
     assert_eq!(groups[0].n, Some(5));
     assert_eq!(store.min_group_size(w.actor.org_id).await.unwrap(), 5);
+}
+
+/// A lead's review and the worker's re-analysis of the same conversation at the same moment:
+/// both take the conversation's lock first, so on PostgreSQL neither deadlocks (it was a 500),
+/// and the human override survives every re-analysis.
+async fn reviews_racing_reanalysis_all_succeed(store: Arc<dyn Storage>) {
+    let w = world(&*store, "fl-race").await;
+    let t = transcript("race-1", Some(format!("agent0@{}.test", w.slug)), None);
+    let (id, _) = store.store_conversation(w.actor, &t, now()).await.unwrap();
+    store
+        .save_conversation_analysis(w.actor.org_id, id, &analysis(40), now())
+        .await
+        .unwrap();
+    let reviewer = Actor::user(w.actor.org_id, w.lead);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let org = w.actor.org_id;
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                store
+                    .save_conversation_analysis(org, id, &analysis(40), now())
+                    .await
+                    .map(|_| ())
+            } else {
+                let review = Review {
+                    overrides: vec![Override {
+                        criterion: "empathy".into(),
+                        score: 70,
+                        reason: format!("review {i}"),
+                    }],
+                    coaching_note: None,
+                };
+                store
+                    .review_evaluation(reviewer, id, &review, now())
+                    .await
+                    .map(|_| ())
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("no deadlock or lost lock");
+    }
+    let e = store.get_evaluation(w.actor.org_id, id).await.unwrap();
+    assert_eq!(e.status, EvaluationStatus::Reviewed);
+    assert_eq!(e.criteria[0].score(), Some(70), "the override survives");
 }
