@@ -682,6 +682,14 @@ impl ResponseGroup {
     }
 }
 
+/// A unique violation (another transaction stored the same key first), a deadlock or a
+/// serialization failure (PostgreSQL chose this transaction to roll back): worth one more try.
+pub(crate) fn lost_a_race(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| {
+        d.is_unique_violation() || matches!(d.code().as_deref(), Some("40P01" | "40001"))
+    })
+}
+
 /// The columns that make a response unique within its survey, with this response's values.
 pub(crate) fn key_columns(r: &NewResponse) -> [(&'static str, Option<&str>); 2] {
     [
@@ -848,22 +856,27 @@ macro_rules! voc_helpers {
 
         /// One response in its own transaction; a concurrent insert with the same key (another
         /// instance on PostgreSQL) loses the race cleanly and answers with the winner's row.
+        /// Two instances' group commits holding each other's keys (a client's retry sent through
+        /// the other instance while its first request is still being stored) deadlock; the
+        /// victim is tried again too.
         async fn insert_one(pool: &GroupPool, begin: &'static str, org: OrgId, new: &NewResponse) -> StorageResult<(ResponseId, bool)> {
-            let mut retried = false;
+            let mut tries = 0;
             loop {
+                tries += 1;
                 let mut tx = pool.begin_with(begin).await?;
                 let mut ctx = $crate::sql_voc::InsertCtx::default();
-                match insert_response_tx(&mut tx, org, new, &mut ctx).await {
-                    Ok(r) => {
-                        insert_jobs(&mut tx, &ctx.jobs).await?;
-                        tx.commit().await?;
-                        return Ok(r);
+                let stored = match insert_response_tx(&mut tx, org, new, &mut ctx).await {
+                    Ok(r) => match insert_jobs(&mut tx, &ctx.jobs).await {
+                        Ok(()) => tx.commit().await.map(|()| r).map_err(StorageError::from),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                };
+                match stored {
+                    Err(StorageError::Database(e)) if tries < 4 && $crate::sql_voc::lost_a_race(&e) => {
+                        tracing::debug!(error = %e, tries, "response insert lost a race; trying again");
                     }
-                    Err(StorageError::Database(e)) if !retried && e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                        drop(tx);
-                        retried = true;
-                    }
-                    Err(e) => return Err(e),
+                    other => return other,
                 }
             }
         }
