@@ -105,12 +105,15 @@ rss() { awk '/^VmRSS|^VmHWM/ { printf "%s %d MB  ", $1, $2/1024 }' "/proc/$serve
 run() {
     local name=$1
     shift
-    wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$@" >"$work/wrk.out" 2>&1
+    wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 30s --latency "$@" >"$work/wrk.out" 2>&1
     local rps p50 p99 errors
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk.out")
     p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk.out")
     p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.out")
     errors=$(awk '/Non-2xx or 3xx responses/ { print $NF }' "$work/wrk.out")
+    local timeouts
+    timeouts=$(grep -o 'timeout [0-9]*' "$work/wrk.out" | awk '{ print $2 }' || true)
+    [[ -n "$timeouts" && "$timeouts" != 0 ]] && errors="${errors:-0} (+$timeouts timed out)"
     printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$(rss)"
 }
 
