@@ -273,17 +273,23 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     b.build().context("starting worker threads")
 }
 
-/// Read up to `CHUNK_LINES` raw lines; returns false at end of input.
+/// Read up to `CHUNK_LINES` raw lines; returns false at end of input. The previous chunk's
+/// line buffers are reused (a fresh `Vec` per line grew by doubling: several allocations and
+/// copies per line); one that grew past `KEEP_LINE_BYTES` is freed.
 fn read_chunk(
     input: &mut dyn BufRead,
     chunk: &mut Vec<Vec<u8>>,
+    spare: &mut Vec<Vec<u8>>,
     bytes: &mut u64,
 ) -> io::Result<bool> {
-    chunk.clear();
+    const KEEP_LINE_BYTES: usize = 1 << 16;
+    spare.extend(chunk.drain(..).filter(|b| b.capacity() <= KEEP_LINE_BYTES));
     while chunk.len() < CHUNK_LINES {
-        let mut buf = Vec::new();
+        let mut buf = spare.pop().unwrap_or_default();
+        buf.clear();
         let n = input.read_until(b'\n', &mut buf)?;
         if n == 0 {
+            spare.push(buf);
             return Ok(!chunk.is_empty());
         }
         *bytes += n as u64;
@@ -303,7 +309,8 @@ pub fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let (mut lines, mut errors, mut bytes) = (0usize, 0usize, 0u64);
     let mut languages: std::collections::BTreeMap<String, usize> = Default::default();
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
-    while read_chunk(&mut *input, &mut chunk, &mut bytes).context("reading input")? {
+    let mut spare: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
+    while read_chunk(&mut *input, &mut chunk, &mut spare, &mut bytes).context("reading input")? {
         let first_line = lines + 1;
         let results: Vec<(Vec<u8>, Option<String>)> = pool.install(|| {
             // Semantic tier: embed the chunk's texts (PII already blanked by a fast pass) in
