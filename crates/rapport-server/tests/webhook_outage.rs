@@ -352,11 +352,19 @@ async fn burst_survives_a_60_second_receiver_outage(db: testing::TestDb) {
         hits.iter().any(|h| h.delivery == held && !h.answered),
         "the held attempt was seen"
     );
-    let delivered = app
-        .store
-        .list_deliveries(org.id, hook_id, Some(DeliveryState::Delivered), 1000)
-        .await
-        .unwrap();
+    // The worker records a delivery after the receiver's answer reaches it: wait for the last.
+    let recorded_by = Instant::now() + Duration::from_secs(15);
+    let delivered = loop {
+        let delivered = app
+            .store
+            .list_deliveries(org.id, hook_id, Some(DeliveryState::Delivered), 1000)
+            .await
+            .unwrap();
+        if delivered.len() >= RESPONSES || Instant::now() > recorded_by {
+            break delivered;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(delivered.len(), RESPONSES);
     let attempts: i32 = delivered.iter().map(|d| d.attempts).sum();
     eprintln!(
