@@ -247,6 +247,14 @@ impl<'t> Prepared<'t> {
         &self.facts[i]
     }
 
+    /// Byte offsets in the `i`-th word's normalised form of its Hebrew prefix stems (see
+    /// [`prefix_stems`]; none unless the word is Hebrew), found once in [`Prepared::new`].
+    #[inline]
+    pub(crate) fn stem_offsets(&self, i: usize) -> &[u8] {
+        let k = &self.facts[i].keys;
+        &k.offset[1..k.forms as usize]
+    }
+
     /// The normalised form of the `i`-th word token.
     #[inline]
     pub fn word_norm(&self, i: usize) -> &str {

@@ -6,7 +6,7 @@
 
 use crate::cues::Prepared;
 use crate::error::TextError;
-use crate::normalize::{prefix_stems, Script, TokenKind};
+use crate::normalize::TokenKind;
 use crate::sentiment::RuleScore;
 
 /// Hashed feature space size (2^18).
@@ -27,30 +27,17 @@ pub struct Features {
 const FNV_OFFSET: u64 = 0xcbf29ce484222325;
 const FNV_PRIME: u64 = 0x100000001b3;
 
-/// Continue an FNV-1a hash over `bytes`.
-#[inline]
-fn fnv_extend(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
+/// The feature index of `s` in namespace `ns`: FNV-1a (64-bit) over the namespace byte and
+/// the UTF-8 bytes of `s`, modulo [`DIM`]. The committed models index their weights by it;
+/// inference computes the same indices through [`fnv1a32`].
+#[cfg(test)]
+fn fnv1a(ns: u8, s: &str) -> u32 {
+    let mut h = FNV_OFFSET;
+    for &b in std::iter::once(&ns).chain(s.as_bytes()) {
         h ^= b as u64;
         h = h.wrapping_mul(FNV_PRIME);
     }
-    h
-}
-
-#[inline]
-fn fnv_start(ns: u8) -> u64 {
-    fnv_extend(FNV_OFFSET, &[ns])
-}
-
-#[inline]
-fn fnv_index(h: u64) -> u32 {
     (h % DIM as u64) as u32
-}
-
-/// The feature index of `s` in namespace `ns`: FNV-1a over the namespace byte and the UTF-8
-/// bytes of `s`, modulo [`DIM`].
-fn fnv1a(ns: u8, s: &str) -> u32 {
-    fnv_index(fnv_extend(fnv_start(ns), s.as_bytes()))
 }
 
 /// Sort feature indices (all below [`DIM`] = 2^18) and return them: an LSD radix sort in three
@@ -147,6 +134,142 @@ thread_local! {
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
+/// The low 32 bits of FNV-1a. A feature index keeps only the low 18 bits of the hash, and the
+/// low bits of an FNV-1a step (xor a byte, multiply) depend only on the low bits before it, so
+/// hashing in `u32` gives exactly the indices of the 64-bit hash (checked in the tests).
+const FNV_PRIME32: u32 = FNV_PRIME as u32;
+const INDEX_MASK: u32 = DIM as u32 - 1;
+
+#[inline(always)]
+fn step32(h: u32, b: u8) -> u32 {
+    (h ^ u32::from(b)).wrapping_mul(FNV_PRIME32)
+}
+
+#[inline(always)]
+fn extend32(mut h: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        h = step32(h, b);
+    }
+    h
+}
+
+#[inline(always)]
+fn start32(ns: u8) -> u32 {
+    step32(FNV_OFFSET as u32, ns)
+}
+
+/// FNV-1a of `s` in namespace `ns` as a feature index, through the 32-bit state.
+#[inline]
+fn fnv1a32(ns: u8, s: &str) -> u32 {
+    extend32(start32(ns), s.as_bytes()) & INDEX_MASK
+}
+
+/// The chars whose pairs have their character n-gram hash state tabled ([`PairTable`]):
+/// `^`, a–z, 0–9, the Hebrew letters א–ת and the Greek letters α–ω (what most normalised
+/// Hebrew and Greek words are made of), numbered in that order.
+const ALPHABET: usize = 1 + 26 + 10 + 27 + 25;
+const NO_NUMBER: u8 = u8::MAX;
+
+/// Hash states of the character n-grams of two-byte-script words: a 3-gram's hash is one
+/// char away from the tabled state of its first two chars, and its 4-gram's one more.
+struct PairTable {
+    /// The [`ALPHABET`] number of each char below U+0800, else [`NO_NUMBER`].
+    numbers: Vec<u8>,
+    /// At `a * ALPHABET + b`: the 32-bit FNV-1a state after the character n-gram namespace
+    /// and the UTF-8 bytes of chars number `a` and `b`.
+    states: Vec<u32>,
+}
+
+fn pair_table() -> &'static PairTable {
+    static TABLE: std::sync::OnceLock<PairTable> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let chars: Vec<char> = ['^'..='^', 'a'..='z', '0'..='9', 'א'..='ת', 'α'..='ω']
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(chars.len(), ALPHABET);
+        let mut numbers = vec![NO_NUMBER; 0x800];
+        for (i, &c) in chars.iter().enumerate() {
+            numbers[c as usize] = i as u8;
+        }
+        let mut states = Vec::with_capacity(ALPHABET * ALPHABET);
+        let mut buf = [0u8; 8];
+        for a in &chars {
+            for b in &chars {
+                let la = a.encode_utf8(&mut buf).len();
+                let lb = b.encode_utf8(&mut buf[la..]).len();
+                states.push(extend32(start32(b'c'), &buf[..la + lb]));
+            }
+        }
+        PairTable { numbers, states }
+    })
+}
+
+/// The character 3- and 4-grams of `^w$` (each hashed over the UTF-8 bytes of its window,
+/// a 4-gram continuing the 3-gram that starts it) written to `out` from `k` on, through
+/// [`PairTable`], in one pass over `w`; the index after the last written, or `None` when a
+/// char of `w` is not in [`ALPHABET`].
+#[inline]
+fn tabled_char_ngrams(w: &[u8], tab: &PairTable, out: &mut [u32], mut k: usize) -> Option<usize> {
+    let states = &tab.states[..];
+    // The numbers of the two chars before the current one (as row and column of `states`):
+    // `^` is number 0. `prev3` is the hash of the 3-gram that ends at the previous char.
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut prev3 = 0u32;
+    // The current char is the `j`-th of "^w$".
+    let mut j = 0usize;
+    let mut i = 0usize;
+    loop {
+        let (b0, b1, two, last) = match w.get(i) {
+            None => (b'$', 0, false, true),
+            Some(&b0) if b0 < 0x80 => {
+                i += 1;
+                (b0, 0, false, false)
+            }
+            Some(&b0) if b0 < 0xE0 => {
+                // A two-byte char (the text is valid UTF-8, so a continuation byte follows).
+                let b1 = *w.get(i + 1)?;
+                i += 2;
+                (b0, b1, true, false)
+            }
+            Some(_) => return None,
+        };
+        j += 1;
+        let step = |h: u32| {
+            let h = step32(h, b0);
+            if two {
+                step32(h, b1)
+            } else {
+                h
+            }
+        };
+        if j >= 2 {
+            let h3 = step(states[row + col]);
+            out[k] = h3 & INDEX_MASK;
+            k += 1;
+            if j >= 3 {
+                out[k] = step(prev3) & INDEX_MASK;
+                k += 1;
+            }
+            prev3 = h3;
+        }
+        if last {
+            return Some(k);
+        }
+        let code = if two {
+            (usize::from(b0 & 0x1F) << 6) | usize::from(b1 & 0x3F)
+        } else {
+            usize::from(b0)
+        };
+        let number = tab.numbers[code];
+        if number == NO_NUMBER {
+            return None;
+        }
+        row = col * ALPHABET;
+        col = usize::from(number);
+    }
+}
+
 /// The normalised hashed n-gram features of a text, sorted by index.
 fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
     let Scratch {
@@ -166,68 +289,90 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
     tmp.resize(cap, 0);
     let out = &mut idx[..];
     let mut n = 0usize;
-    let mut put = |x: u32| {
-        out[n] = x;
-        n += 1;
-    };
+    // (A macro rather than a closure, so that `out` and `n` stay usable between writes.)
+    macro_rules! put {
+        ($x:expr) => {{
+            let x: u32 = $x;
+            out[n] = x & INDEX_MASK;
+            n += 1;
+        }};
+    }
+    let pairs = pair_table();
     let mut neg_left = 0usize;
-    let mut prev: Option<&str> = None;
+    // The hash state of the bigram namespace, the previous word and a space.
+    let mut prev: Option<u32> = None;
+    // Index of the next word token in `doc.words`.
+    let mut wi = 0usize;
     for t in &doc.tokens {
         match t.kind {
             TokenKind::Punct => {
                 neg_left = 0;
                 prev = None;
                 if t.ch == '!' || t.ch == '?' {
-                    put(fnv1a(b'p', doc.norm(t)));
+                    put!(fnv1a32(b'p', doc.norm(t)));
                 }
                 continue;
             }
             TokenKind::Emoji => {
-                put(fnv1a(b'e', doc.norm(t)));
+                put!(fnv1a32(b'e', doc.norm(t)));
                 prev = None;
                 continue;
             }
             TokenKind::Number => {
-                put(fnv1a(b'n', "#"));
+                put!(fnv1a32(b'n', "#"));
                 prev = None;
+                wi += 1;
                 continue;
             }
             TokenKind::Word => {}
         }
         let w = doc.norm(t);
-        // Words in a negation scope are distinct features ("not good" ≠ "good").
-        let ns = if neg_left > 0 { b'N' } else { b'w' };
-        put(fnv1a(ns, w));
-        if let Some(p) = prev {
-            // The bigram "p w", hashed in place.
-            let h = fnv_extend(fnv_extend(fnv_start(b'b'), p.as_bytes()), b" ");
-            put(fnv_index(fnv_extend(h, w.as_bytes())));
+        // The word (in a negation scope a distinct feature: "not good" ≠ "good"), the bigram
+        // "p w" and the next bigram's start "w ", in one pass over the bytes.
+        let mut hw = start32(if neg_left > 0 { b'N' } else { b'w' });
+        let mut hb = prev.unwrap_or(0);
+        let mut hn = start32(b'b');
+        for &b in w.as_bytes() {
+            hw = step32(hw, b);
+            hb = step32(hb, b);
+            hn = step32(hn, b);
         }
-        if t.script == Script::Hebrew {
-            for s in prefix_stems(w) {
-                put(fnv1a(if neg_left > 0 { b'M' } else { b's' }, s));
-            }
+        put!(hw);
+        if prev.is_some() {
+            put!(hb);
         }
+        for &off in doc.stem_offsets(wi) {
+            put!(fnv1a32(
+                if neg_left > 0 { b'M' } else { b's' },
+                &w[off as usize..],
+            ));
+        }
+        wi += 1;
         // Character 3- and 4-grams of "^w$", hashed over the UTF-8 bytes of each window (the
         // same bytes as the window collected into a string). A 4-gram's hash continues its
         // leading 3-gram's hash by one char. (The indices are sorted below, so the order in
         // which they are written does not matter.)
-        let c = fnv_start(b'c');
-        bytes.clear();
-        bytes.push(b'^');
-        bytes.extend_from_slice(w.as_bytes());
-        bytes.push(b'$');
+        let c = start32(b'c');
         if t.chars as usize == w.len() {
             // ASCII: every char is one byte.
-            let step = |h: u64, b: u8| (h ^ b as u64).wrapping_mul(FNV_PRIME);
+            bytes.clear();
+            bytes.push(b'^');
+            bytes.extend_from_slice(w.as_bytes());
+            bytes.push(b'$');
             for (k, win) in bytes.windows(3).enumerate() {
-                let h3 = step(step(step(c, win[0]), win[1]), win[2]);
-                put(fnv_index(h3));
+                let h3 = step32(step32(step32(c, win[0]), win[1]), win[2]);
+                put!(h3);
                 if let Some(&next) = bytes.get(k + 3) {
-                    put(fnv_index(step(h3, next)));
+                    put!(step32(h3, next));
                 }
             }
+        } else if let Some(end) = tabled_char_ngrams(w.as_bytes(), pairs, out, n) {
+            n = end;
         } else {
+            bytes.clear();
+            bytes.push(b'^');
+            bytes.extend_from_slice(w.as_bytes());
+            bytes.push(b'$');
             bounds.clear();
             bounds.push(0);
             // Char starts: every byte that is not a UTF-8 continuation byte.
@@ -240,28 +385,23 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
             bounds.push(bytes.len());
             // `bounds` holds the start of every char plus the end; chars = bounds.len() - 1.
             let nchars = bounds.len() - 1;
-            if nchars >= 3 {
-                for k in 0..=nchars - 3 {
-                    let h3 = fnv_extend(c, &bytes[bounds[k]..bounds[k + 3]]);
-                    put(fnv_index(h3));
-                    if k + 4 <= nchars {
-                        put(fnv_index(fnv_extend(
-                            h3,
-                            &bytes[bounds[k + 3]..bounds[k + 4]],
-                        )));
-                    }
+            for k in 0..nchars.saturating_sub(2) {
+                let h3 = extend32(c, &bytes[bounds[k]..bounds[k + 3]]);
+                put!(h3);
+                if k + 4 <= nchars {
+                    put!(extend32(h3, &bytes[bounds[k + 3]..bounds[k + 4]]));
                 }
             }
         }
         if t.elongated {
-            put(fnv1a(b'x', "elongated"));
+            put!(fnv1a32(b'x', "elongated"));
         }
         neg_left = if t.negator {
             3
         } else {
             neg_left.saturating_sub(1)
         };
-        prev = Some(w);
+        prev = Some(step32(hn, b' '));
     }
     let sorted = sort_indices(&mut idx[..n], tmp);
     let mut sparse: Vec<(u32, f32)> = Vec::with_capacity(sorted.len());
@@ -520,6 +660,7 @@ impl LinearModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::{prefix_stems, Script};
 
     /// The sparse features as first written: every index collected, sorted and counted.
     fn reference(doc: &Prepared) -> Vec<(u32, f32)> {
@@ -606,6 +747,8 @@ mod tests {
             "x",
             "Ⅻ ⅻ 12 ١٢ שָׁלוֹם שלום",
             "a_very_long_word_with_many_many_character_n_grams_in_it_and_more ok ok",
+            "Привет мир café naïve ΐ 日本語 αβγδεζηθικλμνξοπρστυφχψω אבגדהוזחטיכלמנסעפצקרשת ךםןףץ",
+            "x1 1x q9z ۱۲ abc١ Straße ǅemal İstanbul ﬠﬡ 😀a a😀 don’t צה\"ל ג׳וב",
         ];
         for round in 0..3 {
             for text in texts {

@@ -62,13 +62,14 @@ const DISPLAY_SAME: u8 = 32;
 /// The char's entry in [`CharTable::folded`] is an alphabetic char.
 const FOLDED_ALPHA: u8 = 64;
 
+/// (Fixed-size arrays: an index checked against [`TABLE_LEN`] needs no second bounds check.)
 struct CharTable {
-    flags: Vec<u8>,
+    flags: Box<[u8; TABLE_LEN as usize]>,
     /// The lower-case form when it is a single char, else `'\0'`.
-    lower: Vec<char>,
+    lower: Box<[char; TABLE_LEN as usize]>,
     /// That lower-case form with Greek and Hebrew folded (as [`normalize_word`] appends it),
     /// else `'\0'`.
-    folded: Vec<char>,
+    folded: Box<[char; TABLE_LEN as usize]>,
 }
 
 fn char_table() -> &'static CharTable {
@@ -115,10 +116,11 @@ fn char_table() -> &'static CharTable {
             lower.push(single);
             folded.push(fold);
         }
+        let array = "TABLE_LEN entries";
         CharTable {
-            flags,
-            lower,
-            folded,
+            flags: flags.into_boxed_slice().try_into().expect(array),
+            lower: lower.into_boxed_slice().try_into().expect(array),
+            folded: folded.into_boxed_slice().try_into().expect(array),
         }
     })
 }
@@ -378,8 +380,9 @@ impl Normalizer {
         self.push_char_with(char_table(), c, out);
     }
 
-    /// [`Normalizer::push_char`] with the char table at hand.
-    #[inline]
+    /// [`Normalizer::push_char`] with the char table at hand (inlined into the tokeniser's
+    /// loop: a call per char cost more than the table lookup).
+    #[inline(always)]
     fn push_char_with(&mut self, tab: &CharTable, c: char, out: &mut String) {
         if (c as u32) < TABLE_LEN {
             let f = tab.folded[c as usize];
@@ -388,6 +391,13 @@ impl Normalizer {
                 return;
             }
         }
+        self.push_char_slow(c, out);
+    }
+
+    /// [`Normalizer::push_char_with`] for a char without a single folded lower case in the
+    /// table.
+    #[inline(never)]
+    fn push_char_slow(&mut self, c: char, out: &mut String) {
         match lower_single(c) {
             Some(lc) => self.push(lc, out),
             None => c.to_lowercase().for_each(|lc| self.push(lc, out)),
@@ -509,9 +519,19 @@ fn is_kept_punct(c: char) -> bool {
 /// The char at byte `i` of `text` (a char boundary) and its UTF-8 length.
 #[inline]
 fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
-    let b = *text.as_bytes().get(i)?;
+    let bytes = text.as_bytes();
+    let b = *bytes.get(i)?;
     if b < 0x80 {
         return Some((b as char, 1));
+    }
+    if (0xC0..0xE0).contains(&b) {
+        // Two bytes (Hebrew, Greek, accented Latin): decoded here, without slicing the text.
+        if let Some(&b1) = bytes.get(i + 1) {
+            let c = (u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F);
+            if let Some(c) = char::from_u32(c) {
+                return Some((c, 2));
+            }
+        }
     }
     let c = text[i..].chars().next()?;
     Some((c, c.len_utf8()))
@@ -536,22 +556,26 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
             let mut upper = 0usize;
             let mut digits_only = fc & NUMERIC != 0;
             let mut n = Normalizer::default();
-            // Count a word char's letters and case, and append its normal form.
-            let mut take = |ch: char, f: u8, script: &mut Script, n: &mut Normalizer| {
-                if f & ALPHA != 0 {
-                    letters += 1;
-                    if f & UPPER != 0 {
-                        upper += 1;
+            // Count a word char's letters and case, and append its normal form. (A macro, so
+            // that the per-char work is inlined into this loop.)
+            macro_rules! take {
+                ($ch:expr, $f:expr) => {{
+                    let (ch, f): (char, u8) = ($ch, $f);
+                    if f & ALPHA != 0 {
+                        letters += 1;
+                        if f & UPPER != 0 {
+                            upper += 1;
+                        }
+                        if script == Script::None {
+                            script = char_script(ch);
+                        }
                     }
-                    if *script == Script::None {
-                        *script = char_script(ch);
+                    if f & IGNORABLE == 0 {
+                        n.push_char_with(tab, ch, norms);
                     }
-                }
-                if f & IGNORABLE == 0 {
-                    n.push_char_with(tab, ch, norms);
-                }
-            };
-            take(c, fc, &mut script, &mut n);
+                }};
+            }
+            take!(c, fc);
             let mut end = i + len;
             while let Some((d, dl)) = char_at(text, end) {
                 let fd = flags_of(tab, d);
@@ -559,7 +583,7 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
                     if fd & (NUMERIC | IGNORABLE) == 0 {
                         digits_only = false;
                     }
-                    take(d, fd, &mut script, &mut n);
+                    take!(d, fd);
                     end += dl;
                 } else if is_word_joiner(d) {
                     // Keep the joiner only if a word character follows it.
