@@ -592,14 +592,30 @@ impl CueSet {
     /// `None` allows every language, which is what mixed-language text needs.
     pub fn find<'a>(&'a self, doc: &Prepared, lang: Option<&str>) -> Vec<CueMatch<'a>> {
         let mut out = Vec::new();
-        let mut seen: Vec<usize> = Vec::new();
+        self.for_each_match(doc, lang, |m| out.push(m));
+        out
+    }
+
+    /// [`CueSet::find`], calling `f` with each match in the same order instead of collecting
+    /// them (the engine only sums them up).
+    pub(crate) fn for_each_match<'a>(
+        &'a self,
+        doc: &Prepared,
+        lang: Option<&str>,
+        mut f: impl FnMut(CueMatch<'a>),
+    ) {
         if self.cues.is_empty() {
-            return out;
+            return;
         }
+        // The cues tried at the current word (a cue can be in several of its lists): usually a
+        // few, kept in a small array, any more in a vector (which allocates only then).
+        let mut seen = [usize::MAX; 16];
+        let mut seen_more: Vec<usize> = Vec::new();
         for (wi, k) in doc.facts.iter().map(|f| &f.keys).enumerate() {
             let tok = doc.word(wi);
             let norm = doc.norm(tok);
-            seen.clear();
+            let mut nseen = 0;
+            seen_more.clear();
             // The lists to try, in a fixed order: for the word and then each Hebrew prefix
             // stem, the exact word, its first two letters (prefix patterns) and its Greek stem.
             let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
@@ -623,10 +639,15 @@ impl CueSet {
             }
             for ids in lists[..nl].iter().flatten() {
                 for &id in ids.iter() {
-                    if seen.contains(&id) {
+                    if seen[..nseen].contains(&id) || seen_more.contains(&id) {
                         continue;
                     }
-                    seen.push(id);
+                    if nseen < seen.len() {
+                        seen[nseen] = id;
+                        nseen += 1;
+                    } else {
+                        seen_more.push(id);
+                    }
                     let cue = &self.cues[id];
                     if let Some(l) = lang {
                         if cue.lang != "*" && cue.lang != l {
@@ -635,7 +656,7 @@ impl CueSet {
                     }
                     if let Some(end) = match_at(&cue.parts, doc, wi) {
                         let negated = (wi.saturating_sub(3)..wi).any(|j| doc.word(j).negator);
-                        out.push(CueMatch {
+                        f(CueMatch {
                             cue,
                             first_word: wi,
                             end_word: end,
@@ -645,7 +666,6 @@ impl CueSet {
                 }
             }
         }
-        out
     }
 }
 

@@ -405,9 +405,9 @@ impl Engine {
     fn cue_sums(&self, doc: &Prepared) -> ([f32; 7], [f32; 4]) {
         let mut emo = [0f32; 7];
         let mut sig = [0f32; 4];
-        for m in self.cues.find(doc, None) {
+        self.cues.for_each_match(doc, None, |m| {
             if m.negated {
-                continue;
+                return;
             }
             let label = m.cue.label.as_str();
             if let Some(i) = EMOTIONS.iter().position(|e| *e == label) {
@@ -415,7 +415,7 @@ impl Engine {
             } else if let Some(i) = SIGNALS.iter().position(|e| *e == label) {
                 sig[i] += m.cue.weight;
             }
-        }
+        });
         (emo, sig)
     }
 
@@ -572,12 +572,12 @@ impl Engine {
         emotions.sort_by(|a, b| b.score.total_cmp(&a.score));
 
         let mut topic_sums: Vec<(&str, f32)> = Vec::new();
-        for m in self.taxonomy.find(&doc, None) {
+        self.taxonomy.for_each_match(&doc, None, |m| {
             match topic_sums.iter_mut().find(|(n, _)| *n == m.cue.label) {
                 Some((_, s)) => *s += m.cue.weight,
                 None => topic_sums.push((&m.cue.label, m.cue.weight)),
             }
-        }
+        });
         let mut topics: Vec<Scored> = topic_sums
             .into_iter()
             .map(|(n, s)| Scored {

@@ -760,6 +760,21 @@ const GREEK_ENDINGS: [&str; 24] = [
     "ι",
 ];
 
+/// The [`GREEK_ENDINGS`] whose last byte has the low six bits of `last`, in their order (the
+/// last bytes of their last letters differ from one letter to another, so a word's last byte
+/// picks the few worth comparing).
+fn greek_endings_ending_in(last: u8) -> &'static [&'static str] {
+    static BY_LAST: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    let by_last = BY_LAST.get_or_init(|| {
+        let mut by_last = vec![Vec::new(); 64];
+        for e in GREEK_ENDINGS {
+            by_last[usize::from(e.as_bytes()[e.len() - 1] & 0x3F)].push(e);
+        }
+        by_last
+    });
+    &by_last[usize::from(last & 0x3F)]
+}
+
 /// [`greek_stem`] of a word of `n` chars.
 pub(crate) fn greek_stem_counted(word: &str, n: usize) -> &str {
     if n <= 4 {
@@ -769,9 +784,9 @@ pub(crate) fn greek_stem_counted(word: &str, n: usize) -> &str {
     let &[.., a, b] = w else {
         return word;
     };
-    for e in GREEK_ENDINGS {
+    for e in greek_endings_ending_in(b) {
         let eb = e.as_bytes();
-        // Cheap filter on the last letter before comparing the whole ending.
+        // Compare the whole last letter first, then the ending.
         if eb[eb.len() - 2] != a || eb[eb.len() - 1] != b {
             continue;
         }
@@ -862,5 +877,32 @@ mod tests {
     #[test]
     fn stems_greek() {
         assert_eq!(greek_stem("απογοητευμενοσ"), greek_stem("απογοητευμενη"));
+    }
+
+    #[test]
+    fn greek_stems_try_the_endings_in_order() {
+        // Every ending in its list order, as first written.
+        fn reference(word: &str) -> &str {
+            let n = word.chars().count();
+            if n <= 4 {
+                return word;
+            }
+            for e in GREEK_ENDINGS {
+                if word.ends_with(e) && n >= e.chars().count() + 4 {
+                    return &word[..word.len() - e.len()];
+                }
+            }
+            word
+        }
+        let lexicon = include_str!("../data/lex_el.tsv");
+        let words = lexicon
+            .lines()
+            .flat_map(|l| l.split(['\t', ' ']))
+            .map(|w| normalize_word(w).0)
+            .chain(GREEK_ENDINGS.iter().map(|e| format!("αβγδ{e}")))
+            .chain(["αβγδε5", "αβγδu", "abcdeσ", "ουσαμε", "καλημερα"].map(String::from));
+        for w in words {
+            assert_eq!(greek_stem(&w), reference(&w), "{w}");
+        }
     }
 }
