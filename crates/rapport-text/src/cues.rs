@@ -73,7 +73,7 @@ pub struct Prepared<'t> {
 /// The cue-index keys of a word and of its Hebrew prefix stems (its "forms"): they depend on
 /// the word only, not on the cue set.
 #[derive(Debug, Clone, Copy, Default)]
-struct WordKeys {
+pub(crate) struct WordKeys {
     /// Forms: the word itself, then its Hebrew prefix stems (for a Hebrew word).
     forms: u8,
     /// Byte offset of each form in the word's normalised form.
@@ -118,10 +118,13 @@ impl WordFacts {
         let latin = tok.script == Script::Latin;
         let keyword_candidate =
             word && tok.script != Script::None && tok.chars >= 2 && !(latin && tok.chars < 3);
+        let keys = WordKeys::new(norm, stem, tok);
+        let bit = small_filter_bit(keys.word_bit[0]);
+        let maybe_negator_or_booster = negator_booster_filter()[bit >> 6] >> (bit & 63) & 1 != 0;
         WordFacts {
-            negator: word && is_negator(norm),
-            stop: keyword_candidate && crate::keywords::is_stopword(norm),
-            keys: WordKeys::new(norm, stem, tok),
+            negator: word && maybe_negator_or_booster && is_negator(norm),
+            stop: keyword_candidate && crate::keywords::is_stopword_with_keys(norm, &keys),
+            keys,
             // Counted by the tokeniser as it wrote the normalised form.
             alphabetic: if word { tok.alphabetic } else { 0 },
             langid_lists: if word && latin {
@@ -129,12 +132,29 @@ impl WordFacts {
             } else {
                 (false, false)
             },
-            booster: crate::sentiment::booster(norm),
+            booster: if maybe_negator_or_booster {
+                crate::sentiment::booster(norm)
+            } else {
+                None
+            },
         }
     }
 }
 
 impl WordKeys {
+    /// The number of forms: the word, then its Hebrew prefix stems.
+    pub(crate) fn form_count(&self) -> usize {
+        self.forms as usize
+    }
+
+    /// Form `f` of the word `norm` these are the keys of, and its [`str_filter_bit`].
+    pub(crate) fn form<'w>(&self, norm: &'w str, f: usize) -> (&'w str, usize) {
+        (
+            &norm[self.offset[f] as usize..],
+            usize::from(self.word_bit[f]),
+        )
+    }
+
     fn new(norm: &str, stem: &str, tok: &Tok) -> Self {
         let mut k = WordKeys::default();
         let set = |k: &mut WordKeys, w: &str| {
@@ -278,6 +298,10 @@ impl<'t> Prepared<'t> {
 
 /// Words that negate what follows, per language (normalised forms).
 pub fn is_negator(word: &str) -> bool {
+    negators().contains(word)
+}
+
+fn negators() -> &'static FxHashSet<&'static str> {
     const NEG: &[&str] = &[
         // en
         "not",
@@ -343,7 +367,32 @@ pub fn is_negator(word: &str) -> bool {
     ];
     static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| NEG.iter().copied().collect())
-        .contains(word)
+}
+
+/// Bits of the small filter of [`negator_booster_filter`].
+const SMALL_FILTER_BITS: u32 = 12;
+
+/// A bit filter of the negators and the booster words, indexed by the low
+/// [`SMALL_FILTER_BITS`] bits of [`str_filter_bit`]: most words are neither, and a clear bit
+/// says so without two hash lookups (the word's filter bit is computed once for the cue index).
+fn negator_booster_filter() -> &'static [u64; 1 << (SMALL_FILTER_BITS - 6)] {
+    static FILTER: OnceLock<[u64; 1 << (SMALL_FILTER_BITS - 6)]> = OnceLock::new();
+    FILTER.get_or_init(|| {
+        let mut f = [0u64; 1 << (SMALL_FILTER_BITS - 6)];
+        for w in negators()
+            .iter()
+            .chain(crate::sentiment::booster_map().keys())
+        {
+            let bit = small_filter_bit(str_filter_bit(w) as u16);
+            f[bit >> 6] |= 1 << (bit & 63);
+        }
+        f
+    })
+}
+
+#[inline]
+fn small_filter_bit(word_bit: u16) -> usize {
+    usize::from(word_bit) & ((1 << SMALL_FILTER_BITS) - 1)
 }
 
 fn part_matches(part: &Part, doc: &Prepared, tok: &Tok) -> bool {
@@ -726,6 +775,56 @@ mod tests {
         let s = set("churn\ten\t1\tleaving\n");
         let m = s.find(&Prepared::new("I'm not leaving"), None);
         assert!(m[0].negated);
+    }
+
+    #[test]
+    fn word_facts_match_the_word_lists() {
+        // Every negator, booster and stopword (bare and with Hebrew prefixes), and other words.
+        let mut words: Vec<String> = negators().iter().map(|w| w.to_string()).collect();
+        words.extend(
+            crate::sentiment::booster_map()
+                .keys()
+                .map(|w| w.to_string()),
+        );
+        for list in [
+            include_str!("../data/stopwords_en.txt"),
+            include_str!("../data/stopwords_he.txt"),
+            include_str!("../data/stopwords_el.txt"),
+        ] {
+            words.extend(list.split_whitespace().map(String::from));
+        }
+        let prefixed: Vec<String> = words
+            .iter()
+            .flat_map(|w| ["ו", "וה", "שב", "x", "5"].map(|p| format!("{p}{w}")))
+            .collect();
+        words.extend(prefixed);
+        words.extend(
+            "good staff waited hours השירות מעולה απογοητευμενη Ⅻ 12 ١٢ שָׁלוֹם"
+                .split(' ')
+                .map(String::from),
+        );
+        let text = words.join(" ");
+        let doc = Prepared::new(&text);
+        let mut checked = 0;
+        for wi in 0..doc.words.len() {
+            let t = doc.word(wi);
+            let norm = doc.norm(t);
+            let f = doc.facts(wi);
+            let word = t.kind == TokenKind::Word;
+            assert_eq!(f.negator, word && is_negator(norm), "{norm}");
+            assert_eq!(f.booster, crate::sentiment::booster(norm), "{norm}");
+            let candidate = word
+                && t.script != Script::None
+                && t.chars >= 2
+                && !(t.script == Script::Latin && t.chars < 3);
+            assert_eq!(
+                f.stop,
+                candidate && crate::keywords::is_stopword(norm),
+                "{norm}"
+            );
+            checked += usize::from(f.negator || f.stop || f.booster.is_some());
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     #[test]

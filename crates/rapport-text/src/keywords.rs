@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashSet;
 
-use crate::cues::{str_filter_bit, Prepared, FILTER_BITS};
+use crate::cues::{str_filter_bit, Prepared, WordKeys, FILTER_BITS};
 use crate::normalize::{normalize_word, prefix_stems, Script, TokenKind};
 
 /// The stopwords of all our languages, with a bit filter of them in front (see
@@ -20,7 +20,12 @@ struct Stopwords {
 impl Stopwords {
     #[inline]
     fn contains(&self, w: &str) -> bool {
-        let bit = str_filter_bit(w);
+        self.contains_with_bit(w, str_filter_bit(w))
+    }
+
+    /// [`Stopwords::contains`] given the word's [`str_filter_bit`].
+    #[inline]
+    fn contains_with_bit(&self, w: &str, bit: usize) -> bool {
         self.filter[bit >> 6] >> (bit & 63) & 1 != 0 && self.set.contains(w)
     }
 }
@@ -60,6 +65,22 @@ pub fn is_stopword(norm: &str) -> bool {
         }
     }
     false
+}
+
+/// [`is_stopword`] of a word given its cue-index keys, which hold the filter bits of the word
+/// and of its Hebrew prefix stems. (A word that starts with a Hebrew letter is a Hebrew-script
+/// word, whose keys hold its stems; any other word has no stems to try.)
+pub(crate) fn is_stopword_with_keys(norm: &str, keys: &WordKeys) -> bool {
+    let sw = stopwords();
+    let (word, bit) = keys.form(norm, 0);
+    if sw.contains_with_bit(word, bit) {
+        return true;
+    }
+    norm.chars().next().is_some_and(char_is_hebrew)
+        && (1..keys.form_count()).any(|f| {
+            let (stem, bit) = keys.form(norm, f);
+            sw.contains_with_bit(stem, bit)
+        })
 }
 
 fn char_is_hebrew(c: char) -> bool {

@@ -283,10 +283,12 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
     // 4-grams of "^w$"; any other token at most one. They are written into a slice of that
     // size (cheaper than a `push` each).
     let cap: usize = doc.tokens.iter().map(|t| 6 + 2 * t.chars as usize).sum();
-    idx.clear();
-    idx.resize(cap, 0);
-    tmp.clear();
-    tmp.resize(cap, 0);
+    // Only grown, never cleared: every index read below is written first (and the radix sort
+    // writes each slot of `tmp` it reads), so refilling with zeros per text would be wasted.
+    if idx.len() < cap {
+        idx.resize(cap, 0);
+        tmp.resize(cap, 0);
+    }
     let out = &mut idx[..];
     let mut n = 0usize;
     // (A macro rather than a closure, so that `out` and `n` stay usable between writes.)
@@ -353,18 +355,20 @@ fn sparse_features(doc: &Prepared, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         // leading 3-gram's hash by one char. (The indices are sorted below, so the order in
         // which they are written does not matter.)
         let c = start32(b'c');
-        if t.chars as usize == w.len() {
-            // ASCII: every char is one byte.
-            bytes.clear();
-            bytes.push(b'^');
-            bytes.extend_from_slice(w.as_bytes());
-            bytes.push(b'$');
-            for (k, win) in bytes.windows(3).enumerate() {
-                let h3 = step32(step32(step32(c, win[0]), win[1]), win[2]);
+        if let (true, Some(&first)) = (t.chars as usize == w.len(), w.as_bytes().first()) {
+            // ASCII: every char is one byte. Windows of "^w$" as they end at each char after
+            // the first: its 3-gram, and the 4-gram that continues the previous 3-gram.
+            let wb = w.as_bytes();
+            let (mut a, mut b) = (b'^', first);
+            let mut prev3 = 0u32;
+            for j in 1..=wb.len() {
+                let d = wb.get(j).copied().unwrap_or(b'$');
+                let h3 = step32(step32(step32(c, a), b), d);
                 put!(h3);
-                if let Some(&next) = bytes.get(k + 3) {
-                    put!(step32(h3, next));
+                if j >= 2 {
+                    put!(step32(prev3, d));
                 }
+                (prev3, a, b) = (h3, b, d);
             }
         } else if let Some(end) = tabled_char_ngrams(w.as_bytes(), pairs, out, n) {
             n = end;

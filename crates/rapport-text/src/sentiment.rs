@@ -53,8 +53,8 @@ pub struct RuleScore {
 const NEGATION_SCALAR: f32 = -0.74;
 const BOOST: f32 = 0.293;
 
-/// Intensity of a booster (positive) or dampener (negative) word, normalised.
-pub fn booster(word: &str) -> Option<f32> {
+/// The booster (positive) and dampener (negative) words and their normalised intensities.
+pub(crate) fn booster_map() -> &'static FxHashMap<&'static str, f32> {
     const UP: &[&str] = &[
         "absolutely",
         "amazingly",
@@ -162,8 +162,11 @@ pub fn booster(word: &str) -> Option<f32> {
         }
         m
     })
-    .get(word)
-    .copied()
+}
+
+/// Intensity of a booster (positive) or dampener (negative) word, normalised.
+pub fn booster(word: &str) -> Option<f32> {
+    booster_map().get(word).copied()
 }
 
 /// Contrast words: what follows outweighs what precedes ("lovely staff but I waited an hour").
