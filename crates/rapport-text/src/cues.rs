@@ -160,8 +160,8 @@ impl WordKeys {
         let set = |k: &mut WordKeys, w: &str| {
             let f = k.forms as usize;
             k.offset[f] = (norm.len() - w.len()) as u8;
-            k.word_bit[f] = str_filter_bit(w) as u16;
-            let key = first_two_chars_key(w);
+            let (bit, key) = filter_bit_and_prefix_key(w);
+            k.word_bit[f] = bit as u16;
             k.prefix_key[f] = key;
             k.prefix_bit[f] = int_filter_bit(key) as u16;
             k.forms += 1;
@@ -436,8 +436,15 @@ pub(crate) const FILTER_BITS: u32 = 16;
 #[inline]
 pub(crate) fn str_filter_bit(w: &str) -> usize {
     let b = w.as_bytes();
-    // The first and the last four bytes, each zero-padded to four (read without a `memcpy`).
-    let (first, last) = match *b {
+    let (first, last) = first_and_last_four(b);
+    filter_bit_of(first, last, b.len())
+}
+
+/// The first and the last four bytes of `b`, each zero-padded to four (read without a
+/// `memcpy`).
+#[inline]
+fn first_and_last_four(b: &[u8]) -> (u32, u32) {
+    match *b {
         [b0, b1, b2, b3, ..] => {
             let &[.., e0, e1, e2, e3] = b else {
                 unreachable!("four bytes or more")
@@ -454,9 +461,28 @@ pub(crate) fn str_filter_bit(w: &str) -> usize {
             }
             (x, x)
         }
-    };
-    let x = (u64::from(first) << 32 | u64::from(last)) ^ (b.len() as u64).rotate_left(29);
+    }
+}
+
+#[inline]
+fn filter_bit_of(first: u32, last: u32, len: usize) -> usize {
+    let x = (u64::from(first) << 32 | u64::from(last)) ^ (len as u64).rotate_left(29);
     (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
+}
+
+/// [`str_filter_bit`] and [`first_two_chars_key`] of `w`, its first bytes read once for both.
+#[inline]
+fn filter_bit_and_prefix_key(w: &str) -> (usize, u64) {
+    let b = w.as_bytes();
+    let (first, last) = first_and_last_four(b);
+    let end = first_two_chars_len(b);
+    let key = if end <= 4 {
+        // `first` holds the first four bytes (zero-padded), and the two chars end within them.
+        u64::from(first) & ((1u64 << (8 * end)) - 1)
+    } else {
+        first_two_chars_key(w)
+    };
+    (filter_bit_of(first, last, b.len()), key)
 }
 
 /// The filter bit of an integer key.
@@ -484,6 +510,18 @@ fn filter_has(filter: &[u64], bit: usize) -> bool {
 /// keys.
 fn first_two_chars_key(w: &str) -> u64 {
     let b = w.as_bytes();
+    let end = first_two_chars_len(b);
+    // The first `end` bytes, zero-padded (read without a `memcpy`).
+    let mut key = 0u64;
+    for (i, &c) in b[..end].iter().enumerate() {
+        key |= u64::from(c) << (8 * i);
+    }
+    key
+}
+
+/// The byte length of the first two chars of UTF-8 `b` (all of it if shorter).
+#[inline]
+fn first_two_chars_len(b: &[u8]) -> usize {
     let char_len = |lead: u8| match lead {
         0..=0x7F => 1,
         0x80..=0xDF => 2,
@@ -497,12 +535,7 @@ fn first_two_chars_key(w: &str) -> u64 {
             None => break,
         }
     }
-    // The first `end` bytes, zero-padded (read without a `memcpy`).
-    let mut key = 0u64;
-    for (i, &c) in b[..end].iter().enumerate() {
-        key |= u64::from(c) << (8 * i);
-    }
-    key
+    end
 }
 
 impl CueSet {
@@ -651,7 +684,7 @@ impl CueSet {
         &'a self,
         doc: &Prepared,
         lang: Option<&str>,
-        mut f: impl FnMut(CueMatch<'a>),
+        mut on_match: impl FnMut(CueMatch<'a>),
     ) {
         if self.cues.is_empty() {
             return;
@@ -665,28 +698,7 @@ impl CueSet {
             let norm = doc.norm(tok);
             let mut nseen = 0;
             seen_more.clear();
-            // The lists to try, in a fixed order: for the word and then each Hebrew prefix
-            // stem, the exact word, its first two letters (prefix patterns) and its Greek stem.
-            let mut lists: [Option<&Vec<usize>>; 12] = [None; 12];
-            let mut nl = 0;
-            for f in 0..k.forms as usize {
-                if filter_has(&self.word_filter, k.word_bit[f] as usize) {
-                    lists[nl] = self.by_word.get(&norm[k.offset[f] as usize..]);
-                }
-                if filter_has(&self.prefix_filter, k.prefix_bit[f] as usize) {
-                    lists[nl + 1] = self.by_prefix.get(&k.prefix_key[f]);
-                }
-                nl += 2;
-                if f == 0 {
-                    if let Some(bit) = k.greek_bit {
-                        if filter_has(&self.word_filter, bit as usize) {
-                            lists[nl] = self.by_greek_stem.get(doc.stem(tok));
-                        }
-                        nl += 1;
-                    }
-                }
-            }
-            for ids in lists[..nl].iter().flatten() {
+            let mut try_list = |ids: &Vec<usize>| {
                 for &id in ids.iter() {
                     if seen[..nseen].contains(&id) || seen_more.contains(&id) {
                         continue;
@@ -705,12 +717,36 @@ impl CueSet {
                     }
                     if let Some(end) = match_at(&cue.parts, doc, wi) {
                         let negated = (wi.saturating_sub(3)..wi).any(|j| doc.word(j).negator);
-                        f(CueMatch {
+                        on_match(CueMatch {
                             cue,
                             first_word: wi,
                             end_word: end,
                             negated,
                         });
+                    }
+                }
+            };
+            // The lists to try, in a fixed order: for the word and then each Hebrew prefix
+            // stem, the exact word, its first two letters (prefix patterns) and, for the word
+            // itself, its Greek stem.
+            for form in 0..k.forms as usize {
+                if filter_has(&self.word_filter, k.word_bit[form] as usize) {
+                    if let Some(ids) = self.by_word.get(&norm[k.offset[form] as usize..]) {
+                        try_list(ids);
+                    }
+                }
+                if filter_has(&self.prefix_filter, k.prefix_bit[form] as usize) {
+                    if let Some(ids) = self.by_prefix.get(&k.prefix_key[form]) {
+                        try_list(ids);
+                    }
+                }
+                if form == 0 {
+                    if let Some(bit) = k.greek_bit {
+                        if filter_has(&self.word_filter, bit as usize) {
+                            if let Some(ids) = self.by_greek_stem.get(doc.stem(tok)) {
+                                try_list(ids);
+                            }
+                        }
                     }
                 }
             }
@@ -825,6 +861,37 @@ mod tests {
             checked += usize::from(f.negator || f.stop || f.booster.is_some());
         }
         assert!(checked > 500, "{checked}");
+    }
+
+    #[test]
+    fn word_keys_are_read_once_the_same() {
+        for w in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "ש",
+            "של",
+            "שלום",
+            "αβ",
+            "αβγδε",
+            "a😀",
+            "😀a",
+            "日本語",
+            "éa",
+            "aé",
+            "ǅemal",
+            "x1",
+            "😀😀x",
+        ] {
+            assert_eq!(
+                filter_bit_and_prefix_key(w),
+                (str_filter_bit(w), first_two_chars_key(w)),
+                "{w}"
+            );
+        }
     }
 
     #[test]
