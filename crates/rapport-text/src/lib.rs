@@ -187,9 +187,14 @@ fn json_via_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     serde_json::to_writer(&mut *out, v).expect("writing JSON to a Vec cannot fail");
 }
 
-/// An `f32` as serde_json writes it.
+/// An `f32` as serde_json writes it. Zero (most emotion and signal scores) is written
+/// directly.
 fn json_f32(out: &mut Vec<u8>, x: f32) {
-    json_via_serde(out, &x);
+    if x.to_bits() == 0 {
+        out.extend_from_slice(b"0.0");
+    } else {
+        json_via_serde(out, &x);
+    }
 }
 
 /// A string as serde_json writes it: quoted, and copied as is unless it holds a char that
@@ -652,6 +657,15 @@ fn blank_spans(text: &str, spans: &[PiiSpan]) -> String {
 #[cfg(test)]
 mod json_tests {
     use super::*;
+
+    #[test]
+    fn floats_are_written_as_serde_writes_them() {
+        for x in [0.0f32, -0.0, 1.0, 0.5, 0.001, 1e-9, f32::MIN_POSITIVE] {
+            let mut direct = Vec::new();
+            json_f32(&mut direct, x);
+            assert_eq!(direct, serde_json::to_vec(&x).unwrap(), "{x}");
+        }
+    }
 
     #[test]
     fn write_json_matches_serde() {

@@ -641,7 +641,8 @@ pub(crate) fn tokenize_into(text: &str, norms: &mut String, toks: &mut Vec<Tok>)
             continue;
         }
         i += len;
-        let (kind, ch) = if is_emoji(c) {
+        // (No emoji below U+2190: spaces and ASCII punctuation skip the emoji ranges.)
+        let (kind, ch) = if c >= '\u{2190}' && is_emoji(c) {
             (TokenKind::Emoji, c)
         } else if is_kept_punct(c) {
             let norm = match c {
