@@ -560,7 +560,7 @@ async fn fixture(store: &dyn Storage) -> anyhow::Result<Fixture> {
                     tp.id,
                     &Name::parse("name", &format!("Survey {}.{}", si + 1, k + 1))?,
                     &default_definition(),
-                    &format!("bench-{i}"),
+                    &format!("bench{i}"),
                 )
                 .await?;
             store
