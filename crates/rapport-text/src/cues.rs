@@ -120,14 +120,14 @@ impl WordFacts {
             word && tok.script != Script::None && tok.chars >= 2 && !(latin && tok.chars < 3);
         let keys = WordKeys::new(norm, stem, tok);
         let bit = small_filter_bit(keys.word_bit[0]);
-        let maybe_negator_or_booster = negator_booster_filter()[bit >> 6] >> (bit & 63) & 1 != 0;
+        let maybe_negator_or_booster = small_filter_has(negator_booster_filter(), bit);
         WordFacts {
             negator: word && maybe_negator_or_booster && is_negator(norm),
             stop: keyword_candidate && crate::keywords::is_stopword_with_keys(norm, &keys),
             keys,
             // Counted by the tokeniser as it wrote the normalised form.
             alphabetic: if word { tok.alphabetic } else { 0 },
-            langid_lists: if word && latin {
+            langid_lists: if word && latin && small_filter_has(langid_filter(), bit) {
                 crate::langid::word_lists(norm)
             } else {
                 (false, false)
@@ -275,6 +275,12 @@ impl<'t> Prepared<'t> {
         &k.offset[1..k.forms as usize]
     }
 
+    /// The cue-index keys of the `i`-th word: its forms and their filter bits.
+    #[inline]
+    pub(crate) fn keys(&self, i: usize) -> &WordKeys {
+        &self.facts[i].keys
+    }
+
     /// The normalised form of the `i`-th word token.
     #[inline]
     pub fn word_norm(&self, i: usize) -> &str {
@@ -390,6 +396,25 @@ fn negator_booster_filter() -> &'static [u64; 1 << (SMALL_FILTER_BITS - 6)] {
     })
 }
 
+/// A bit filter like [`negator_booster_filter`] of the language-identification word lists
+/// ([`crate::langid::word_lists`]).
+fn langid_filter() -> &'static [u64; 1 << (SMALL_FILTER_BITS - 6)] {
+    static FILTER: OnceLock<[u64; 1 << (SMALL_FILTER_BITS - 6)]> = OnceLock::new();
+    FILTER.get_or_init(|| {
+        let mut f = [0u64; 1 << (SMALL_FILTER_BITS - 6)];
+        for w in crate::langid::listed_words() {
+            let bit = small_filter_bit(str_filter_bit(w) as u16);
+            f[bit >> 6] |= 1 << (bit & 63);
+        }
+        f
+    })
+}
+
+#[inline]
+fn small_filter_has(filter: &[u64; 1 << (SMALL_FILTER_BITS - 6)], bit: usize) -> bool {
+    filter[bit >> 6] >> (bit & 63) & 1 != 0
+}
+
 #[inline]
 fn small_filter_bit(word_bit: u16) -> usize {
     usize::from(word_bit) & ((1 << SMALL_FILTER_BITS) - 1)
@@ -491,7 +516,7 @@ fn int_filter_bit(k: u64) -> usize {
     (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
-fn filter_set(filter: &mut Vec<u64>, bit: usize) {
+pub(crate) fn filter_set(filter: &mut Vec<u64>, bit: usize) {
     if filter.is_empty() {
         filter.resize(1 << (FILTER_BITS - 6), 0);
     }
@@ -499,7 +524,7 @@ fn filter_set(filter: &mut Vec<u64>, bit: usize) {
 }
 
 #[inline]
-fn filter_has(filter: &[u64], bit: usize) -> bool {
+pub(crate) fn filter_has(filter: &[u64], bit: usize) -> bool {
     filter
         .get(bit >> 6)
         .is_some_and(|w| w >> (bit & 63) & 1 != 0)
@@ -817,6 +842,7 @@ mod tests {
     fn word_facts_match_the_word_lists() {
         // Every negator, booster and stopword (bare and with Hebrew prefixes), and other words.
         let mut words: Vec<String> = negators().iter().map(|w| w.to_string()).collect();
+        words.extend(crate::langid::listed_words().map(String::from));
         words.extend(
             crate::sentiment::booster_map()
                 .keys()
@@ -849,6 +875,9 @@ mod tests {
             let word = t.kind == TokenKind::Word;
             assert_eq!(f.negator, word && is_negator(norm), "{norm}");
             assert_eq!(f.booster, crate::sentiment::booster(norm), "{norm}");
+            if word && t.script == Script::Latin {
+                assert_eq!(f.langid_lists, crate::langid::word_lists(norm), "{norm}");
+            }
             let candidate = word
                 && t.script != Script::None
                 && t.chars >= 2

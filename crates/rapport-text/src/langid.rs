@@ -48,6 +48,11 @@ const OTHER: &[&str] = &[
     "ne", "ca", "si",
 ];
 
+/// The words of [`EN`] and [`OTHER`].
+pub(crate) fn listed_words() -> impl Iterator<Item = &'static str> {
+    EN.iter().chain(OTHER).copied()
+}
+
 /// Whether a word is in [`EN`] and whether it is in [`OTHER`], in one lookup.
 pub(crate) fn word_lists(w: &str) -> (bool, bool) {
     static MAP: OnceLock<FxHashMap<&'static str, (bool, bool)>> = OnceLock::new();

@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::cues::Prepared;
+use crate::cues::{filter_has, filter_set, str_filter_bit, Prepared};
 use crate::error::TextError;
 use crate::normalize::{
     greek_stem, normalize_word, plain_word_norm, prefix_stems, squeeze, tokenize, Script, Tok,
@@ -15,6 +15,10 @@ pub struct Lexicon {
     /// Normalised word → its valence as a single word and the phrases it starts, so that one
     /// lookup serves both.
     entries: FxHashMap<String, Entry>,
+    /// A bit filter of the keys of `entries` (see [`crate::cues`]): most words of a text are
+    /// in no lexicon, and a clear bit says so without a hash lookup. The word's bit (and its
+    /// Hebrew prefix stems') is computed once in [`Prepared`].
+    filter: Vec<u64>,
     stems: FxHashMap<String, f32>,
     words: usize,
     phrases: usize,
@@ -88,6 +92,7 @@ impl Lexicon {
                 if w.chars().next().map(crate::normalize::char_script) == Some(Script::Greek) {
                     self.stems.insert(greek_stem(w).to_string(), valence);
                 }
+                filter_set(&mut self.filter, str_filter_bit(w));
                 let e = self.entries.entry(w.clone()).or_default();
                 if e.word.is_none() {
                     self.words += 1;
@@ -95,6 +100,7 @@ impl Lexicon {
                 e.word = Some(valence);
             }
             _ => {
+                filter_set(&mut self.filter, str_filter_bit(&words[0]));
                 let list = &mut self.entries.entry(words[0].clone()).or_default().phrases;
                 let before = list.len();
                 list.retain(|p| p.rest[..] != words[1..]);
@@ -205,11 +211,23 @@ impl Lexicon {
                 })
     }
 
+    /// The entry of a word or stem whose [`str_filter_bit`] is `bit`.
+    #[inline]
+    fn entry_with_bit(&self, w: &str, bit: usize) -> Option<&Entry> {
+        if filter_has(&self.filter, bit) {
+            self.entries.get(w)
+        } else {
+            None
+        }
+    }
+
     /// The longest entry starting at word `wi` of `doc`.
     pub fn lookup(&self, doc: &Prepared, wi: usize) -> Option<Hit> {
         let tok = doc.word(wi);
         let norm = doc.norm(tok);
-        let entry = self.entries.get(norm);
+        let keys = doc.keys(wi);
+        let (_, bit) = keys.form(norm, 0);
+        let entry = self.entry_with_bit(norm, bit);
         let phrase_hit = |e: &Entry| {
             e.phrases
                 .iter()
@@ -224,13 +242,15 @@ impl Lexicon {
         }
         if tok.script == Script::Hebrew {
             // Each prefix stem's entry, looked up once for its phrases and its word.
+            // (The keys of a Hebrew word hold its prefix stems.)
             let mut stems: [Option<&Entry>; 3] = [None; 3];
-            for (k, s) in prefix_stems(norm).enumerate() {
-                let e = self.entries.get(s);
+            for (k, stem) in stems.iter_mut().enumerate().take(keys.form_count() - 1) {
+                let (s, bit) = keys.form(norm, k + 1);
+                let e = self.entry_with_bit(s, bit);
                 if let Some(h) = e.and_then(phrase_hit) {
                     return Some(h);
                 }
-                stems[k] = e;
+                *stem = e;
             }
             if let Some(v) = entry.and_then(|e| e.word) {
                 return Some(Hit { valence: v, len: 1 });
@@ -252,4 +272,31 @@ impl Lexicon {
 /// Normalise a lexicon term the way text is normalised (exposed for tools that build lists).
 pub fn normalize_term(term: &str) -> String {
     normalize_word(term).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_passes_the_filter() {
+        let engine = crate::Engine::global();
+        let lexicons = engine.lexicons();
+        for lex in [&lexicons.en, &lexicons.he, &lexicons.el] {
+            assert!(lex.entries.len() > 100);
+            for (w, e) in &lex.entries {
+                assert!(filter_has(&lex.filter, str_filter_bit(w)), "{w}");
+                // A text of the word alone finds its entry (as a word, or a phrase's start).
+                let doc = Prepared::new(w);
+                if doc.words.len() == 1 && doc.word_norm(0) == w && e.word.is_some() {
+                    assert_eq!(
+                        lex.entry_with_bit(w, doc.keys(0).form(w, 0).1)
+                            .and_then(|e| e.word),
+                        e.word,
+                        "{w}"
+                    );
+                }
+            }
+        }
+    }
 }
