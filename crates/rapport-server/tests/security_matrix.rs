@@ -1021,6 +1021,46 @@ fn list_forbidden(role: Role, in_a1: bool, template: &str) -> Vec<String> {
 
 /// The expected status of an own-organisation GET: 403 below the access level, else 200, and
 /// per-agent records only where `can_see_agent` allows.
+/// May `role`, placed in scope `own` when it is a lead or an agent, see the per-agent records
+/// of `target` (its agent's conversations)? Agents: their own; leads: their team's.
+fn agent_visible(role: Role, target: &Scope, own: &Scope) -> bool {
+    match role {
+        Role::Admin | Role::CxManager => true,
+        Role::TeamLead | Role::Agent => std::ptr::eq(target, own),
+        Role::Viewer => false,
+    }
+}
+
+/// May `role` make this write to `target`'s conversation? Reviews, QA runs and listening marks
+/// follow `agent_visible`; the answer to an evaluation is the evaluated agent's own, nobody
+/// else's (not even an admin's: a manager must not speak for the agent).
+fn may_write(role: Role, access: Access, template: &str, target: &Scope, own: &Scope) -> bool {
+    let agents_own = template.ends_with("/evaluation/response") || template.ends_with("/respond");
+    if agents_own {
+        role == Role::Agent && std::ptr::eq(target, own)
+    } else {
+        access.allows(role) && agent_visible(role, target, own)
+    }
+}
+
+/// A write to a per-agent record: refused with 403 when the caller may not act on it; when it
+/// may, anything but a refusal, a "not found" or a server error (a repeated review or response
+/// may answer 409 or 422: the state moved on, the permission did not).
+fn check_team_write(fails: &mut Vec<String>, r: &Reply, allowed: bool, cell: &str) {
+    let ok = if allowed {
+        !matches!(r.status, 403 | 404) && r.status < 500
+    } else {
+        r.status == 403
+    };
+    if !ok {
+        fails.push(format!(
+            "{cell}: got {} (allowed: {allowed}): {}",
+            r.status,
+            short(&r.body)
+        ));
+    }
+}
+
 fn expected_get(role: Role, access: Access, per_agent: bool, visible: bool) -> u16 {
     if !access.allows(role) || (per_agent && !visible) {
         403
@@ -1204,7 +1244,37 @@ async fn authorisation_matrix(app: TestApp) {
             assert_clean(&mut fails, &rf.body, &[B], &cell);
             cells += 2;
             if method != "GET" {
-                continue; // own-organisation writes: tests/api.rs checks every role
+                // Writes to per-agent records are the team-scoped ones: another team's
+                // conversation is refused and unchanged. Other own-organisation writes are
+                // organisation-wide by design; tests/api.rs checks every role on them.
+                if per_agent(template) {
+                    for (target, label) in [(&a1, "own team"), (&a2, "other team")] {
+                        let path = fill(template, Some(target), kind);
+                        let cell = format!("{method} {template} as {who} ({label})");
+                        let seen = format!("/api/v1/conversations/{}/evaluation", target.id(kind));
+                        let before = app.api(&admin, Method::GET, &seen, None).await;
+                        let r = send(
+                            &client,
+                            &app,
+                            method,
+                            &path,
+                            Some(&caller.token),
+                            body.as_ref(),
+                            None,
+                            &cell,
+                        )
+                        .await;
+                        let allowed = may_write(role, access, template, target, &a1);
+                        check_team_write(&mut fails, &r, allowed, &cell);
+                        if !allowed {
+                            let after = app.api(&admin, Method::GET, &seen, None).await;
+                            check!(fails, before == after, "{cell}: refused, yet changed");
+                        }
+                        assert_clean(&mut fails, &r.body, &[B], &cell);
+                        cells += 1;
+                    }
+                }
+                continue;
             }
             for (target, label) in [(&a1, "own team"), (&a2, "other team")] {
                 let path = fill(template, Some(target), kind);
@@ -1412,6 +1482,23 @@ async fn authorisation_matrix(app: TestApp) {
             assert_clean(&mut fails, &rf.body, &[B], &cell);
             cells += 2;
             if method != "GET" {
+                if per_agent(template) {
+                    for (target, label) in [(&a1, "own team"), (&a2, "other team")] {
+                        let path = fill(template, Some(target), kind);
+                        let cell = format!("{method} {template} as {who} ({label})");
+                        let seen = format!("/api/v1/conversations/{}/evaluation", target.id(kind));
+                        let before = app.api(&admin, Method::GET, &seen, None).await;
+                        let r = send(&browser, &app, method, &path, None, None, post, &cell).await;
+                        let allowed = may_write(role, access, template, target, &a1);
+                        check_team_write(&mut fails, &r, allowed, &cell);
+                        if !allowed {
+                            let after = app.api(&admin, Method::GET, &seen, None).await;
+                            check!(fails, before == after, "{cell}: refused, yet changed");
+                        }
+                        assert_clean(&mut fails, &r.body, &[B], &cell);
+                        cells += 1;
+                    }
+                }
                 continue;
             }
             for (target, label) in [(&a1, "own team"), (&a2, "other team")] {
