@@ -169,63 +169,9 @@ async fn receive(listener: TcpListener, r: Arc<Receiver>) {
 
 // ---------------------------------------------------------------- the SMTP sink
 
-/// Recipient of each message, and its raw text.
-type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-
-/// Speaks just enough SMTP to accept what lettre sends.
-async fn smtp_sink(listener: TcpListener, inbox: Inbox) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        let inbox = inbox.clone();
-        tokio::spawn(async move {
-            let (rd, mut w) = stream.into_split();
-            let mut rd = BufReader::new(rd);
-            let mut to = vec![];
-            w.write_all(b"220 sink ESMTP\r\n").await.ok();
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                let cmd = line.trim_end().to_ascii_uppercase();
-                let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
-                    b"250-sink\r\n250 8BITMIME\r\n"
-                } else if cmd.starts_with("RCPT TO:") {
-                    to.push(
-                        line.trim_end()[8..]
-                            .trim_matches(['<', '>', ' '])
-                            .to_string(),
-                    );
-                    b"250 ok\r\n"
-                } else if cmd == "DATA" {
-                    w.write_all(b"354 go on\r\n").await.ok();
-                    let mut data = String::new();
-                    loop {
-                        line.clear();
-                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == ".\r\n" {
-                            break;
-                        }
-                        data.push_str(&line);
-                    }
-                    inbox.lock().unwrap().push((std::mem::take(&mut to), data));
-                    b"250 queued\r\n"
-                } else if cmd == "QUIT" {
-                    w.write_all(b"221 bye\r\n").await.ok();
-                    return;
-                } else {
-                    b"250 ok\r\n"
-                };
-                w.write_all(reply).await.ok();
-            }
-        });
-    }
-}
+/// The server tests' sink: records each message with its recipients as it arrived on the wire.
+#[path = "../../rapport-server/tests/common/smtp.rs"]
+mod smtp;
 
 // ---------------------------------------------------------------- the instances
 
@@ -408,10 +354,7 @@ async fn two_instances_share_one_postgres_database() {
         .build()
         .unwrap();
 
-    let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let smtp_port = smtp.local_addr().unwrap().port();
-    let inbox: Inbox = Arc::default();
-    tokio::spawn(smtp_sink(smtp, inbox.clone()));
+    let (smtp_port, inbox) = smtp::spawn_sink().await;
     let hooks = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook_port = hooks.local_addr().unwrap().port();
     let receiver = Arc::new(Receiver::default());
@@ -739,12 +682,17 @@ async fn two_instances_share_one_postgres_database() {
     let mail = inbox.lock().unwrap().clone();
     for n in 0..INVITED {
         let to = format!("customer{n}@multi.test");
-        let got = mail.iter().filter(|(rcpt, _)| rcpt.contains(&to)).count();
-        assert_eq!(got, 1, "{to}: {got} e-mails");
+        let got: Vec<_> = mail.iter().filter(|m| m.to.contains(&to)).collect();
+        assert_eq!(got.len(), 1, "{to}: {} e-mails", got.len());
+        assert!(
+            got[0].text().contains("/i/"),
+            "{to}: no personal link in {}",
+            got[0].text()
+        );
     }
     let case_mails = mail
         .iter()
-        .filter(|(rcpt, _)| rcpt.iter().any(|r| r == ADMIN))
+        .filter(|m| m.to.iter().any(|r| r == ADMIN))
         .count();
     assert_eq!(case_mails as i64, cases, "one e-mail per case to its owner");
 
