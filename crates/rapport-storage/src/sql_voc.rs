@@ -315,10 +315,34 @@ fn touchpoint_level(f: &ResponseFilter, groups: &[GroupBy]) -> bool {
             .all(|g| !matches!(g, GroupBy::Team | GroupBy::Locale | GroupBy::Agent))
 }
 
-/// The roll-up to read for an eligible filter (see `rollup_filter_sql`) and groupings.
+/// Do the filter and groupings name only team, locale and time, so the team roll-up
+/// (migration 0013), about 20× smaller than `response_rollup`, can answer?
+fn team_level(f: &ResponseFilter, groups: &[GroupBy]) -> bool {
+    f.survey.is_none()
+        && f.journey.is_none()
+        && f.stage.is_none()
+        && f.touchpoint.is_none()
+        && f.channel.is_none()
+        && groups.iter().all(|g| {
+            matches!(
+                g,
+                GroupBy::None
+                    | GroupBy::Team
+                    | GroupBy::Locale
+                    | GroupBy::Day
+                    | GroupBy::Week
+                    | GroupBy::Month
+            )
+        })
+}
+
+/// The roll-up to read for an eligible filter (see `rollup_filter_sql`) and groupings: the
+/// smallest one that keeps every dimension they name.
 pub(crate) fn rollup_table(f: &ResponseFilter, groups: &[GroupBy]) -> &'static str {
     if touchpoint_level(f, groups) {
         "response_touchpoint_rollup"
+    } else if team_level(f, groups) {
+        "response_team_rollup"
     } else {
         "response_rollup"
     }

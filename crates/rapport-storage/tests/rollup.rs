@@ -532,11 +532,41 @@ async fn rollup_equals_raw_sums(url: &str) {
     );
     let got = store.response_sums(org, &f, GroupBy::Team).await.unwrap();
     assert_eq!(by_team(got), after, "sums by team do not");
-    tamper(url, org, "response_rollup").await;
+    // A team breakdown of one touchpoint needs response_rollup; of everything, the team roll-up.
+    let one_tp = ResponseFilter {
+        touchpoint: Some(w.touchpoints[0]),
+        ..f.clone()
+    };
+    let tp_raw = by_team(
+        store
+            .response_sums(org, &raw_twin(&one_tp), GroupBy::Team)
+            .await
+            .unwrap(),
+    );
+    tamper(url, org, "response_team_rollup").await;
     let got = store.response_sums(org, &f, GroupBy::Team).await.unwrap();
     assert!(
         by_team(got) > after,
-        "sums by team come from response_rollup"
+        "sums by team come from response_team_rollup"
+    );
+    let got = store.response_sums(org, &f, GroupBy::Locale).await.unwrap();
+    assert!(
+        by_team(got) > after,
+        "sums by locale come from response_team_rollup"
+    );
+    let got = store
+        .response_sums(org, &one_tp, GroupBy::Team)
+        .await
+        .unwrap();
+    assert_eq!(by_team(got), tp_raw, "one touchpoint's team sums do not");
+    tamper(url, org, "response_rollup").await;
+    let got = store
+        .response_sums(org, &one_tp, GroupBy::Team)
+        .await
+        .unwrap();
+    assert!(
+        by_team(got) > tp_raw,
+        "one touchpoint's team sums come from response_rollup"
     );
     let raw_topics = store
         .topic_sums(org, &raw_twin(&f), GroupBy::None)

@@ -431,10 +431,11 @@ impl Writer {
     }
 }
 
-const ROLLUPS: [&str; 3] = [
+const ROLLUPS: [&str; 4] = [
     "response_rollup",
     "response_touchpoint_rollup",
     "response_topic_rollup",
+    "response_team_rollup",
 ];
 
 /// Heap size and live rows of each PostgreSQL roll-up table, e.g. `response_rollup 36.0 MB
