@@ -7,8 +7,7 @@
 
 use chrono::Utc;
 use fluent_bundle::FluentArgs;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use maud::{html, DOCTYPE};
 use rapport_domain::model::User;
 use rapport_domain::UserId;
@@ -16,7 +15,7 @@ use rapport_storage::{Actor, Job, StorageResult};
 use serde_json::json;
 
 use super::secrets;
-use crate::jobs::JobError;
+use crate::jobs::{email, JobError};
 use crate::state::AppState;
 
 /// The job that makes a reset link and e-mails it.
@@ -103,13 +102,7 @@ pub async fn send(state: &AppState, job: &Job) -> Result<(), JobError> {
     );
     let sent = async {
         let message = compose(state, &user, &link, ttl.num_minutes())?;
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(|e| JobError::Permanent(format!("RAPPORT_SMTP_URL: {e}")))?
-            .build()
-            .send(message)
-            .await
-            .map_err(|e| JobError::Retry(format!("SMTP: {e}")))?;
-        Ok::<(), JobError>(())
+        email::smtp_send(smtp_url, message).await
     }
     .await;
     if let Err(e) = sent {
@@ -158,35 +151,8 @@ fn compose(state: &AppState, user: &User, link: &str, minutes: i64) -> Result<Me
             }
         }
     };
-    let from: Mailbox = state
-        .config
-        .mail_from
-        .parse()
-        .map_err(|e| JobError::Permanent(format!("RAPPORT_MAIL_FROM: {e}")))?;
-    let to = Mailbox::new(
-        Some(user.display_name.clone()),
-        user.email
-            .parse()
-            .map_err(|e| JobError::Permanent(format!("user e-mail: {e}")))?,
-    );
-    Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject)
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(page.into_string()),
-                ),
-        )
-        .map_err(|e| JobError::Permanent(format!("building the message: {e}")))
+    let to = email::recipient(&user.display_name, &user.email, "user")?;
+    email::two_part(state, to, subject, text, page.into_string())
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use chrono::{Duration, Timelike, Utc};
 use fluent_bundle::FluentArgs;
-use lettre::message::{header::ContentType, Mailbox};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::message::header::ContentType;
+use lettre::Message;
 use rapport_domain::cases::{CaseFilter, CaseState};
 use rapport_domain::followups::FollowupState;
 use rapport_domain::model::User;
@@ -14,7 +14,7 @@ use rapport_domain::{CaseId, CustomerId, OrgId, UserId};
 use rapport_storage::{Actor, Job, NewInvitation};
 use serde_json::json;
 
-use super::JobError;
+use super::{email, JobError};
 use crate::auth::secrets;
 use crate::state::AppState;
 
@@ -175,31 +175,14 @@ pub(crate) async fn send_with(
         );
         (t(&format!("email-case-{reason}-subject")), text)
     };
-    let from: Mailbox = state
-        .config
-        .mail_from
-        .parse()
-        .map_err(|e| JobError::Permanent(format!("RAPPORT_MAIL_FROM: {e}")))?;
-    let to = Mailbox::new(
-        Some(user.display_name.clone()),
-        user.email
-            .parse()
-            .map_err(|e| JobError::Permanent(format!("user e-mail: {e}")))?,
-    );
     let message = Message::builder()
-        .from(from)
-        .to(to)
+        .from(email::sender(state)?)
+        .to(email::recipient(&user.display_name, &user.email, "user")?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)
         .body(text)
         .map_err(|e| JobError::Permanent(format!("building the message: {e}")))?;
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-        .map_err(|e| JobError::Permanent(format!("RAPPORT_SMTP_URL: {e}")))?
-        .build()
-        .send(message)
-        .await
-        .map_err(|e| JobError::Retry(format!("SMTP: {e}")))?;
-    Ok(())
+    email::smtp_send(smtp_url, message).await
 }
 
 /// Creates a personal invitation and queues its e-mail; the e-mail job re-checks consent and

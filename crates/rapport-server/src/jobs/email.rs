@@ -87,13 +87,7 @@ async fn deliver(state: &AppState, job: &Job, kind: Kind) -> Result<(), JobError
             expires_at: invitation.expires_at,
         },
     )?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-        .map_err(|e| JobError::Permanent(format!("RAPPORT_SMTP_URL: {e}")))?
-        .build();
-    transport
-        .send(message)
-        .await
-        .map_err(|e| JobError::Retry(format!("SMTP: {e}")))?;
+    smtp_send(smtp_url, message).await?;
     // Sent: a failure from here on may send twice on retry, which beats not sending.
     state
         .store
@@ -221,18 +215,37 @@ fn compose(state: &AppState, kind: Kind, c: &Composed<'_>) -> Result<Message, Jo
             }
         }
     };
-    let from: Mailbox = state
+    let to = recipient(&c.customer.name, c.to, "customer")?;
+    two_part(state, to, subject, text, page.into_string())
+}
+
+/// `RAPPORT_MAIL_FROM` as a mailbox.
+pub(crate) fn sender(state: &AppState) -> Result<Mailbox, JobError> {
+    state
         .config
         .mail_from
         .parse()
-        .map_err(|e| JobError::Permanent(format!("RAPPORT_MAIL_FROM: {e}")))?;
-    let to = Mailbox::new(
-        Some(c.customer.name.clone()),
-        c.to.parse()
-            .map_err(|e| JobError::Permanent(format!("customer e-mail: {e}")))?,
-    );
+        .map_err(|e| JobError::Permanent(format!("RAPPORT_MAIL_FROM: {e}")))
+}
+
+/// A named recipient; `whose` says in the error which address did not parse.
+pub(crate) fn recipient(name: &str, address: &str, whose: &str) -> Result<Mailbox, JobError> {
+    let address = address
+        .parse()
+        .map_err(|e| JobError::Permanent(format!("{whose} e-mail: {e}")))?;
+    Ok(Mailbox::new(Some(name.to_string()), address))
+}
+
+/// A message from `RAPPORT_MAIL_FROM` with a plain-text and an HTML alternative.
+pub(crate) fn two_part(
+    state: &AppState,
+    to: Mailbox,
+    subject: String,
+    text: String,
+    html: String,
+) -> Result<Message, JobError> {
     Message::builder()
-        .from(from)
+        .from(sender(state)?)
         .to(to)
         .subject(subject)
         .multipart(
@@ -245,8 +258,19 @@ fn compose(state: &AppState, kind: Kind, c: &Composed<'_>) -> Result<Message, Jo
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(page.into_string()),
+                        .body(html),
                 ),
         )
         .map_err(|e| JobError::Permanent(format!("building the message: {e}")))
+}
+
+/// Sends one message through `smtp_url`: a bad URL is permanent, a refusal worth a retry.
+pub(crate) async fn smtp_send(smtp_url: &str, message: Message) -> Result<(), JobError> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+        .map_err(|e| JobError::Permanent(format!("RAPPORT_SMTP_URL: {e}")))?
+        .build()
+        .send(message)
+        .await
+        .map_err(|e| JobError::Retry(format!("SMTP: {e}")))?;
+    Ok(())
 }
