@@ -171,6 +171,7 @@ async fn receive(listener: TcpListener, r: Arc<Receiver>) {
 
 /// The server tests' sink: records each message with its recipients as it arrived on the wire.
 #[path = "../../rapport-server/tests/common/smtp.rs"]
+#[allow(dead_code)] // helpers of the server tests this test does not need
 mod smtp;
 
 // ---------------------------------------------------------------- the instances

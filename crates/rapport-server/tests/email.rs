@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::smtp::{run_sink, Inbox, Mail};
+use common::smtp::{self, run_sink, Inbox, Mail};
 use common::{Caller, TestApp};
 use rapport_domain::model::*;
 use rapport_domain::*;
@@ -163,37 +163,12 @@ impl World {
 
     /// Waits until the sink holds `n` messages (or fails after `secs`).
     async fn wait_for(&self, n: usize, secs: u64) -> Vec<Mail> {
-        for _ in 0..secs * 10 {
-            let got = self.inbox.lock().unwrap().clone();
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "expected {n} messages, got {}",
-            self.inbox.lock().unwrap().len()
-        );
+        smtp::wait_for(&self.inbox, n, secs).await
     }
 
-    /// Waits until no job is queued or running, so "no mail" means the worker decided so.
+    /// Waits until no job is queued or running, so "no mail" means nothing was sent.
     async fn settle(&self) {
-        for _ in 0..100 {
-            let counts = self.app.store.job_counts().await.unwrap();
-            let busy: i64 = counts
-                .iter()
-                .filter(|(state, _)| state == "queued" || state == "running")
-                .map(|(_, n)| n)
-                .sum();
-            if busy == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "jobs did not settle: {:?}",
-            self.app.store.job_counts().await
-        );
+        self.app.settle_jobs(10).await
     }
 }
 

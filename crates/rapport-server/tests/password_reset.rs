@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::smtp::{spawn_sink, Inbox, Mail};
+use common::smtp::{self, spawn_sink, Inbox, Mail};
 use common::{extract_csrf, Caller, TestApp, PASSWORD};
 use rapport_domain::model::User;
 use rapport_domain::*;
@@ -55,34 +55,12 @@ impl World {
 
     /// Waits until the sink holds `n` messages (or fails after 20 s).
     async fn wait_for(&self, n: usize) -> Vec<Mail> {
-        for _ in 0..200 {
-            let got = self.inbox.lock().unwrap().clone();
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "expected {n} messages, got {}",
-            self.inbox.lock().unwrap().len()
-        );
+        smtp::wait_for(&self.inbox, n, 20).await
     }
 
     /// Waits until no job is queued or running, so "no mail" means nothing was sent.
     async fn settle(&self) {
-        for _ in 0..200 {
-            let counts = self.app.store.job_counts().await.unwrap();
-            let busy: i64 = counts
-                .iter()
-                .filter(|(state, _)| state == "queued" || state == "running")
-                .map(|(_, n)| n)
-                .sum();
-            if busy == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("jobs did not settle");
+        self.app.settle_jobs(20).await
     }
 
     /// Asks for a reset link as an anonymous browser would: status and page.

@@ -86,6 +86,24 @@ pub struct Caller {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
+    /// Waits until no job is queued or running (fails after `secs`), so "nothing happened"
+    /// means the worker decided so rather than has not got to it yet.
+    pub async fn settle_jobs(&self, secs: u64) {
+        for _ in 0..secs * 10 {
+            let counts = self.store.job_counts().await.unwrap();
+            let busy: i64 = counts
+                .iter()
+                .filter(|(state, _)| state == "queued" || state == "running")
+                .map(|(_, n)| n)
+                .sum();
+            if busy == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("jobs did not settle: {:?}", self.store.job_counts().await);
+    }
+
     /// `None` when the backend is PostgreSQL and no server is configured.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let db = match backend {

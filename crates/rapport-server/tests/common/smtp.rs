@@ -75,6 +75,18 @@ pub async fn run_sink(listener: TcpListener, inbox: Inbox) {
     }
 }
 
+/// Waits until the inbox holds `n` messages and returns them (fails after `secs`).
+pub async fn wait_for(inbox: &Inbox, n: usize, secs: u64) -> Vec<Mail> {
+    for _ in 0..secs * 10 {
+        let got = inbox.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("expected {n} messages, got {}", inbox.lock().unwrap().len());
+}
+
 /// Starts a sink on a free loopback port: its port and its inbox.
 pub async fn spawn_sink() -> (u16, Inbox) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
